@@ -1,0 +1,78 @@
+package io.etch;
+
+import io.etch.api.ClientEndpoint;
+import io.etch.server.EtchServer;
+import io.etch.server.ServerSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A running member: the server core plus its client listener. What {@code bin/etch} starts. */
+public final class EtchMember implements AutoCloseable {
+
+    private final ExecutorService executor;
+    private final EtchServer server;
+    private final ClientEndpoint endpoint;
+
+    private EtchMember(ExecutorService executor, EtchServer server, ClientEndpoint endpoint) {
+        this.executor = executor;
+        this.server = server;
+        this.endpoint = endpoint;
+    }
+
+    public static EtchMember start(ServerSettings settings, List<InetSocketAddress> clientAddresses) throws IOException {
+        // gRPC handlers and reads run here, never on Netty's event loops.
+        int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+        ExecutorService executor = Executors.newFixedThreadPool(threads, named("etch-rpc-" + settings.name()));
+        EtchServer server = null;
+        try {
+            server = EtchServer.start(settings, executor);
+            ClientEndpoint endpoint = ClientEndpoint.start(server, clientAddresses, executor);
+            return new EtchMember(executor, server, endpoint);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            executor.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public EtchServer server() {
+        return server;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            endpoint.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                server.close();
+            } finally {
+                executor.shutdownNow();
+                try {
+                    executor.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.etch.api;
+
+import io.etch.server.EtchServer;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/** The client-facing listener: gRPC services and HTTP endpoints on every --listen-client-urls address. */
+public final class ClientEndpoint implements AutoCloseable {
+
+    /** gRPC accepts a little more than --max-request-bytes so the server can answer with etcd's own error. */
+    private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+    private final Server grpc;
+
+    private ClientEndpoint(Server grpc) {
+        this.grpc = grpc;
+    }
+
+    public static ClientEndpoint start(EtchServer server, List<InetSocketAddress> addresses, Executor executor)
+            throws IOException {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
+        for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
+            builder.addListenAddress(extra);
+        }
+        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server)))
+                .executor(executor)
+                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES))
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(new KvService(server))
+                .addService(new MaintenanceService(server))
+                .addService(new ClusterService(server));
+        return new ClientEndpoint(builder.build().start());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        grpc.shutdown();
+        if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+            grpc.shutdownNow();
+        }
+    }
+}

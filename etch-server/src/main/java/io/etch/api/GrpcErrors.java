@@ -1,0 +1,55 @@
+package io.etch.api;
+
+import io.etch.errors.EtcdError;
+import io.etch.errors.EtchException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place where failures become the gRPC status a client sees. */
+final class GrpcErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
+
+    private GrpcErrors() {
+    }
+
+    static StatusRuntimeException toStatus(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof EtchException e) {
+            return e.error().status().asRuntimeException();
+        }
+        if (cause instanceof StatusRuntimeException s) {
+            return s;
+        }
+        log.error("unexpected failure serving a request", cause);
+        return EtcdError.INTERNAL.status().asRuntimeException();
+    }
+
+    /** Runs a call that returns a future and sends its single result or error to the client. */
+    static <T> void reply(StreamObserver<T> observer, Supplier<CompletableFuture<T>> call) {
+        CompletableFuture<T> future;
+        try {
+            future = call.get();
+        } catch (RuntimeException e) {
+            observer.onError(toStatus(e));
+            return;
+        }
+        future.whenComplete((result, error) -> {
+            if (error != null) {
+                observer.onError(toStatus(error));
+            } else {
+                observer.onNext(result);
+                observer.onCompleted();
+            }
+        });
+    }
+}

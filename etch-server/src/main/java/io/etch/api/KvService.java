@@ -1,0 +1,50 @@
+package io.etch.api;
+
+import io.etch.api.etcdserverpb.CompactionRequest;
+import io.etch.api.etcdserverpb.CompactionResponse;
+import io.etch.api.etcdserverpb.DeleteRangeRequest;
+import io.etch.api.etcdserverpb.DeleteRangeResponse;
+import io.etch.api.etcdserverpb.KVGrpc;
+import io.etch.api.etcdserverpb.PutRequest;
+import io.etch.api.etcdserverpb.PutResponse;
+import io.etch.api.etcdserverpb.RangeRequest;
+import io.etch.api.etcdserverpb.RangeResponse;
+import io.etch.api.etcdserverpb.TxnRequest;
+import io.etch.api.etcdserverpb.TxnResponse;
+import io.etch.server.EtchServer;
+import io.grpc.stub.StreamObserver;
+
+/** etcd's KV service: a thin adapter over {@link EtchServer}. */
+final class KvService extends KVGrpc.KVImplBase {
+
+    private final EtchServer server;
+
+    KvService(EtchServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
+        GrpcErrors.reply(observer, () -> server.range(request));
+    }
+
+    @Override
+    public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+        GrpcErrors.reply(observer, () -> server.put(request));
+    }
+
+    @Override
+    public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
+        GrpcErrors.reply(observer, () -> server.deleteRange(request));
+    }
+
+    @Override
+    public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+        GrpcErrors.reply(observer, () -> server.txn(request));
+    }
+
+    @Override
+    public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
+        GrpcErrors.reply(observer, () -> server.compact(request));
+    }
+}

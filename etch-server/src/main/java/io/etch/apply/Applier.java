@@ -1,0 +1,111 @@
+package io.etch.apply;
+
+import io.etch.api.etcdserverpb.CompactionResponse;
+import io.etch.api.etcdserverpb.ResponseHeader;
+import io.etch.api.raftpb.RaftEntry;
+import io.etch.api.raftpb.RaftReply;
+import io.etch.errors.EtchException;
+import io.etch.mvcc.MvccStore;
+import io.etch.mvcc.WriteTxn;
+import io.etch.storage.Backend;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Applies committed Raft entries to the store: one store transaction per entry, committed together
+ * with the entry's term and index. A refused request changes nothing but the applied index.
+ */
+public final class Applier implements EntryApplier {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Applier.class);
+
+    private final Backend backend;
+    private final MvccStore store;
+    private final KvApplier kv;
+    /** Clients waiting for a physical compaction, by compaction revision. */
+    private final NavigableMap<Long, CompletableFuture<Void>> compactionWaiters = new TreeMap<>();
+    private long physicallyCompacted;
+
+    public Applier(Backend backend, MvccStore store, LeaseLookup leases) {
+        this.backend = backend;
+        this.store = store;
+        this.kv = new KvApplier(leases);
+        this.physicallyCompacted = store.compactedRevision();
+    }
+
+    @Override
+    public RaftReply apply(RaftEntry entry, long term, long index) {
+        if (index <= store.appliedIndex()) {
+            return RaftReply.getDefaultInstance();
+        }
+        WriteTxn txn = store.begin();
+        RaftReply reply;
+        try {
+            reply = switch (entry.getRequestCase()) {
+                case PUT -> RaftReply.newBuilder().setPut(kv.put(txn, entry.getPut())).build();
+                case DELETE_RANGE -> RaftReply.newBuilder().setDeleteRange(kv.deleteRange(txn, entry.getDeleteRange())).build();
+                case TXN -> RaftReply.newBuilder().setTxn(kv.txn(txn, entry.getTxn())).build();
+                case COMPACTION -> compact(txn, entry.getCompaction().getRevision());
+                case REQUEST_NOT_SET -> RaftReply.newBuilder().setError("INTERNAL").build();
+            };
+        } catch (EtchException e) {
+            txn.discardChanges();
+            reply = RaftReply.newBuilder().setError(e.error().name()).build();
+        } catch (RuntimeException e) {
+            // A defect in request handling: every member hits it the same way, so refusing the
+            // request keeps them identical; the store must not keep half of it.
+            log.error("applying entry {} failed; the request is refused", index, e);
+            txn.discardChanges();
+            reply = RaftReply.newBuilder().setError("INTERNAL").build();
+        }
+        txn.commit(term, index);
+        return reply;
+    }
+
+    private RaftReply compact(WriteTxn txn, long revision) {
+        CompletableFuture<Void> physical = store.compact(revision, txn);
+        physical.whenComplete((ok, error) -> physicalCompactionDone(revision));
+        return RaftReply.newBuilder()
+                .setCompaction(CompactionResponse.newBuilder()
+                        .setHeader(ResponseHeader.newBuilder().setRevision(store.currentRevision())))
+                .build();
+    }
+
+    private synchronized void physicalCompactionDone(long revision) {
+        physicallyCompacted = Math.max(physicallyCompacted, revision);
+        var done = compactionWaiters.headMap(revision, true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+    }
+
+    /** Completes when the store has physically removed what the compaction at {@code revision} dropped. */
+    public synchronized CompletableFuture<Void> physicalCompaction(long revision) {
+        if (revision <= physicallyCompacted) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return compactionWaiters.computeIfAbsent(revision, r -> new CompletableFuture<>());
+    }
+
+    @Override
+    public void applyEmpty(long term, long index) {
+        if (index > store.appliedIndex()) {
+            store.begin().commit(term, index);
+        }
+    }
+
+    @Override
+    public long appliedTerm() {
+        return store.appliedTerm();
+    }
+
+    @Override
+    public long appliedIndex() {
+        return store.appliedIndex();
+    }
+
+    @Override
+    public void flush() {
+        backend.flush();
+    }
+}

@@ -1,0 +1,318 @@
+package io.etch.mvcc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.etch.api.etcdserverpb.RangeRequest;
+import io.etch.api.etcdserverpb.RangeResponse;
+import io.etch.api.mvccpb.Event;
+import io.etch.api.mvccpb.KeyValue;
+import io.etch.errors.EtcdError;
+import io.etch.storage.Backend;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's multi-version key-value store on a {@link Backend}: the {@code kv} column family maps
+ * revision → KeyValue, an in-memory {@link TreeIndex} maps key → revisions and is rebuilt at open.
+ *
+ * <p>One writer (the apply thread) works through {@link WriteTxn}s; readers call {@link #range}
+ * from any thread at any time: they see the last committed revision, never block, and are never
+ * disturbed by a commit in progress (immutable index entries, published after the RocksDB write,
+ * before the revision number).
+ */
+public final class MvccStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MvccStore.class);
+
+    /** What readers see; replaced whole. compactMainRev is -1 before the first compaction, as in etcd. */
+    private record State(long currentRev, long compactMainRev, long appliedTerm, long appliedIndex) {
+    }
+
+    /** A stored revision that vanished under a reader (physical compaction). */
+    private static final class MissingRevision extends RuntimeException {
+        MissingRevision(Revision rev) {
+            super("revision " + rev + " not found", null, false, false);
+        }
+    }
+
+    private final Backend backend;
+    private final TreeIndex index;
+    private final Compactor compactor;
+    private volatile State state;
+    private volatile RevisionListener listener;
+    private final AtomicReference<WriteTxn> openTxn = new AtomicReference<>();
+    private volatile CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
+
+    private MvccStore(Backend backend, TreeIndex index, State state) {
+        this.backend = backend;
+        this.index = index;
+        this.state = state;
+        this.compactor = new Compactor(backend, index);
+    }
+
+    /**
+     * Opens the store on {@code backend}: rebuilds the key index from the {@code kv} column family,
+     * restores the applied term/index and compacted revision, and resumes an unfinished physical
+     * compaction.
+     */
+    public static MvccStore open(Backend backend) {
+        long start = System.nanoTime();
+        long appliedTerm = 0;
+        long appliedIndex = 0;
+        byte[] applied = backend.get(Backend.Column.META, MetaKeys.APPLIED);
+        if (applied != null) {
+            long[] ti = MetaKeys.decodeApplied(applied);
+            appliedTerm = ti[0];
+            appliedIndex = ti[1];
+        }
+        long compactMainRev = -1;
+        byte[] finished = backend.get(Backend.Column.META, MetaKeys.FINISHED_COMPACT);
+        if (finished != null) {
+            compactMainRev = MetaKeys.decodeLong(finished);
+        }
+        byte[] scheduledBytes = backend.get(Backend.Column.META, MetaKeys.SCHEDULED_COMPACT);
+        long scheduled = scheduledBytes == null ? -1 : MetaKeys.decodeLong(scheduledBytes);
+
+        Map<ByteString, KeyIndex> keys = new HashMap<>();
+        long[] currentRev = {1};
+        backend.forEach(Backend.Column.KV, null, null, (k, v) -> {
+            Revision rev = Revision.fromBytes(k);
+            boolean tombstone = Revision.isTombstone(k);
+            KeyValue kv = parse(v, rev);
+            KeyIndex ki = keys.get(kv.getKey());
+            if (ki != null) {
+                if (!tombstone) {
+                    keys.put(kv.getKey(), ki.put(rev));
+                } else if (!ki.isDeleted()) {
+                    keys.put(kv.getKey(), ki.tombstone(rev));
+                }
+            } else if (!tombstone) {
+                keys.put(kv.getKey(), KeyIndex.restored(kv.getKey(), kv.getCreateRevision(), rev, kv.getVersion()));
+            }
+            currentRev[0] = rev.main();
+            return true;
+        });
+        TreeMap<ByteString, KeyIndex> sorted = new TreeMap<>(TreeIndex.KEY_ORDER);
+        sorted.putAll(keys);
+        keys.clear();
+
+        boolean resume = scheduled > compactMainRev;
+        if (resume) {
+            compactMainRev = scheduled;
+            sorted.replaceAll((k, ki) -> ki.compact(scheduled));
+            sorted.values().removeIf(ki -> ki == null);
+        }
+        long rev = Math.max(currentRev[0], compactMainRev);
+        MvccStore store = new MvccStore(backend, new TreeIndex(sorted),
+                new State(rev, compactMainRev, appliedTerm, appliedIndex));
+        LOG.info("opened mvcc store currentRevision={} compactRevision={} appliedIndex={} keys={} tookMs={}",
+                rev, compactMainRev, appliedIndex, store.index.size(), (System.nanoTime() - start) / 1_000_000);
+        if (resume) {
+            LOG.info("resume scheduled compaction compactRevision={}", scheduled);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            store.lastCompaction = done;
+            store.compactor.schedule(scheduled, List.of(done));
+        }
+        return store;
+    }
+
+    /** The revision of the last committed change; 1 on an empty store. */
+    public long currentRevision() {
+        return state.currentRev;
+    }
+
+    /** The revision of the last compaction, 0 if never compacted. */
+    public long compactedRevision() {
+        return Math.max(0, state.compactMainRev);
+    }
+
+    /** Raft term of the last applied entry, 0 initially. */
+    public long appliedTerm() {
+        return state.appliedTerm;
+    }
+
+    /** Raft index of the last applied entry, 0 initially. */
+    public long appliedIndex() {
+        return state.appliedIndex;
+    }
+
+    public long dbSize() {
+        return backend.dbSize();
+    }
+
+    public long dbSizeInUse() {
+        return backend.dbSizeInUse();
+    }
+
+    public void setListener(RevisionListener l) {
+        this.listener = l;
+    }
+
+    /**
+     * A range at the last committed revision (or the requested one), from any thread. The header
+     * holds only the revision.
+     */
+    public RangeResponse range(RangeRequest r) {
+        State s = state;
+        try {
+            RangeResponse resp = RangeQuery.execute(r, s.currentRev, s.compactMainRev, index, this::storedValue);
+            checkNotCompactedUnder(r.getRevision(), s);
+            return resp;
+        } catch (MissingRevision e) {
+            checkNotCompactedUnder(r.getRevision(), s);
+            throw new IllegalStateException("kv entry missing while not compacted", e);
+        }
+    }
+
+    /** A compaction published during a read may have removed what it read: then it is compacted. */
+    private void checkNotCompactedUnder(long requested, State s) {
+        long rev = requested <= 0 ? s.currentRev : requested;
+        if (rev < state.compactMainRev) {
+            throw EtcdError.COMPACTED.exception();
+        }
+    }
+
+    /** Opens the write txn for one Raft entry. Apply thread only, one at a time. */
+    public WriteTxn begin() {
+        if (openTxn.get() != null) {
+            throw new IllegalStateException("a write txn is already open");
+        }
+        State s = state;
+        WriteTxn txn = new WriteTxn(this, s.currentRev, s.compactMainRev, index);
+        openTxn.set(txn);
+        return txn;
+    }
+
+    /**
+     * Compacts at {@code revision} as part of {@code txn}: COMPACTED if not above the last
+     * compaction, FUTURE_REV if above the current revision. The index drops superseded revisions
+     * within the txn; after commit the stored ones are deleted in the background. The future
+     * completes when that deletion has finished.
+     */
+    public CompletableFuture<Void> compact(long revision, WriteTxn txn) {
+        if (openTxn.get() != txn) {
+            throw new IllegalStateException("not the open write txn");
+        }
+        if (revision <= txn.compactMainRev()) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        if (revision > txn.beginRev()) {
+            throw EtcdError.FUTURE_REV.exception();
+        }
+        return txn.compactIndex(revision);
+    }
+
+    /** Completes when the last scheduled physical compaction has finished (for tests and shutdown). */
+    CompletableFuture<Void> lastCompaction() {
+        return lastCompaction;
+    }
+
+    void txnEnded(WriteTxn txn) {
+        openTxn.compareAndSet(txn, null);
+    }
+
+    void commit(WriteTxn txn, long term, long appliedIndex) {
+        try {
+            List<WriteTxn.Change> changes = txn.changes();
+            boolean changed = !changes.isEmpty();
+            long newRev = changed ? txn.beginRev() + 1 : txn.beginRev();
+            long compactRev = txn.pendingCompact();
+            boolean compacting = compactRev != Long.MIN_VALUE;
+            RevisionListener l = listener;
+            List<Event> events = changed && l != null ? events(txn) : null;
+
+            var batch = txn.batch();
+            for (WriteTxn.Change c : changes) {
+                byte[] key = c.delete() ? c.rev().toTombstoneBytes() : c.rev().toBytes();
+                backend.put(batch, Backend.Column.KV, key, c.kv().toByteArray());
+            }
+            backend.put(batch, Backend.Column.META, MetaKeys.APPLIED, MetaKeys.encodeApplied(term, appliedIndex));
+            if (compacting) {
+                backend.put(batch, Backend.Column.META, MetaKeys.SCHEDULED_COMPACT, MetaKeys.encodeLong(compactRev));
+            }
+            backend.write(batch);
+
+            State before = state;
+            long newCompact = compacting ? compactRev : before.compactMainRev;
+            if (compacting) {
+                // Before the index changes: a reader that sees a compacted entry then sees this too.
+                state = new State(before.currentRev, newCompact, before.appliedTerm, before.appliedIndex);
+            }
+            index.publishAll(txn.txnIndex().changes());
+            state = new State(newRev, newCompact, term, appliedIndex);
+
+            if (events != null) {
+                try {
+                    l.onCommit(newRev, events);
+                } catch (RuntimeException e) {
+                    LOG.error("revision listener failed revision={}", newRev, e);
+                }
+            }
+            if (compacting) {
+                List<CompletableFuture<Void>> futures = List.copyOf(txn.compactionFutures());
+                lastCompaction = futures.get(futures.size() - 1);
+                compactor.schedule(compactRev, futures);
+            }
+        } finally {
+            txn.finish();
+        }
+    }
+
+    /** The txn's changes as watch events, prev_kv as of the revision before (none for creations). */
+    private List<Event> events(WriteTxn txn) {
+        List<Event> events = new ArrayList<>(txn.changes().size());
+        long rev = txn.beginRev() + 1;
+        for (WriteTxn.Change c : txn.changes()) {
+            Event.Builder e = Event.newBuilder();
+            if (c.delete()) {
+                e.setType(Event.EventType.DELETE).setKv(c.kv().toBuilder().setModRevision(rev));
+            } else {
+                e.setType(Event.EventType.PUT).setKv(c.kv());
+            }
+            boolean creation = !c.delete() && c.kv().getCreateRevision() == c.kv().getModRevision();
+            if (!creation) {
+                KeyValue prev = committedValue(c.kv().getKey(), txn.beginRev());
+                if (prev != null) {
+                    e.setPrevKv(prev);
+                }
+            }
+            events.add(e.build());
+        }
+        return events;
+    }
+
+    /** The key's committed value as of {@code rev}, or null. */
+    private KeyValue committedValue(ByteString key, long rev) {
+        KeyIndex ki = index.get(key);
+        KeyIndex.Found f = ki == null ? null : ki.get(rev);
+        return f == null ? null : storedValue(f.modified());
+    }
+
+    KeyValue storedValue(Revision rev) {
+        byte[] v = backend.get(Backend.Column.KV, rev.toBytes());
+        if (v == null) {
+            throw new MissingRevision(rev);
+        }
+        return parse(v, rev);
+    }
+
+    private static KeyValue parse(byte[] v, Revision rev) {
+        try {
+            return KeyValue.parseFrom(v);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt kv entry at " + rev, e);
+        }
+    }
+
+    /** Stops background compaction. The backend stays open (its owner closes it). */
+    @Override
+    public void close() {
+        compactor.close();
+    }
+}

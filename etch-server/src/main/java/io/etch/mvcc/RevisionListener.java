@@ -1,0 +1,14 @@
+package io.etch.mvcc;
+
+import io.etch.api.mvccpb.Event;
+import java.util.List;
+
+/**
+ * Told of every committed revision, once, in revision order, on the apply thread, after the
+ * revision is visible to readers. Events are in change order (sub revision) and carry prev_kv: the
+ * key's value before the revision (none for a creation), as etcd's watch delivers it.
+ */
+@FunctionalInterface
+public interface RevisionListener {
+    void onCommit(long revision, List<Event> events);
+}

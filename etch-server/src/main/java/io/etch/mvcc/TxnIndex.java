@@ -1,0 +1,121 @@
+package io.etch.mvcc;
+
+import com.google.protobuf.ByteString;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+
+/**
+ * A write transaction's view of the key index: the published {@link TreeIndex} with the
+ * transaction's own, not yet published, changes laid over it. A null value in the overlay means the
+ * key leaves the index (compaction).
+ */
+final class TxnIndex implements IndexView {
+    private final TreeIndex base;
+    private final TreeMap<ByteString, KeyIndex> overlay = new TreeMap<>(TreeIndex.KEY_ORDER);
+
+    TxnIndex(TreeIndex base) {
+        this.base = base;
+    }
+
+    @Override
+    public KeyIndex get(ByteString key) {
+        if (overlay.containsKey(key)) {
+            return overlay.get(key);
+        }
+        return base.get(key);
+    }
+
+    void set(ByteString key, KeyIndex ki) {
+        overlay.put(key, ki);
+    }
+
+    boolean hasChanges() {
+        return !overlay.isEmpty();
+    }
+
+    /** The changes to publish: key → new index (null = remove). */
+    Map<ByteString, KeyIndex> changes() {
+        return overlay;
+    }
+
+    void clear() {
+        overlay.clear();
+    }
+
+    @Override
+    public Iterable<KeyIndex> range(ByteString key, ByteString end) {
+        NavigableMap<ByteString, KeyIndex> baseRange = base.rangeMap(key, end);
+        NavigableMap<ByteString, KeyIndex> own;
+        if (end.isEmpty()) {
+            own = overlay.tailMap(key, true);
+        } else if (TreeIndex.KEY_ORDER.compare(key, end) >= 0) {
+            own = Collections.emptyNavigableMap();
+        } else {
+            own = overlay.subMap(key, true, end, false);
+        }
+        if (own.isEmpty()) {
+            return baseRange.values();
+        }
+        return () -> new Merged(baseRange.entrySet().iterator(), own.entrySet().iterator());
+    }
+
+    /** Both iterators in key order; on equal keys the overlay wins, null overlay values are skipped. */
+    private static final class Merged implements Iterator<KeyIndex> {
+        private final Iterator<Map.Entry<ByteString, KeyIndex>> a;
+        private final Iterator<Map.Entry<ByteString, KeyIndex>> b;
+        private Map.Entry<ByteString, KeyIndex> nextA;
+        private Map.Entry<ByteString, KeyIndex> nextB;
+        private KeyIndex next;
+
+        Merged(Iterator<Map.Entry<ByteString, KeyIndex>> a, Iterator<Map.Entry<ByteString, KeyIndex>> b) {
+            this.a = a;
+            this.b = b;
+            this.nextA = a.hasNext() ? a.next() : null;
+            this.nextB = b.hasNext() ? b.next() : null;
+            advance();
+        }
+
+        private void advance() {
+            next = null;
+            while (next == null && (nextA != null || nextB != null)) {
+                int c;
+                if (nextA == null) {
+                    c = 1;
+                } else if (nextB == null) {
+                    c = -1;
+                } else {
+                    c = TreeIndex.KEY_ORDER.compare(nextA.getKey(), nextB.getKey());
+                }
+                if (c < 0) {
+                    next = nextA.getValue();
+                    nextA = a.hasNext() ? a.next() : null;
+                } else {
+                    next = nextB.getValue(); // may be null: removed, keep looking
+                    nextB = b.hasNext() ? b.next() : null;
+                    if (c == 0) {
+                        nextA = a.hasNext() ? a.next() : null;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next != null;
+        }
+
+        @Override
+        public KeyIndex next() {
+            if (next == null) {
+                throw new NoSuchElementException();
+            }
+            KeyIndex r = next;
+            advance();
+            return r;
+        }
+    }
+}

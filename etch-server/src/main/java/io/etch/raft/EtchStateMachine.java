@@ -1,0 +1,122 @@
+package io.etch.raft;
+
+import io.etch.api.raftpb.RaftEntry;
+import io.etch.api.raftpb.RaftReply;
+import io.etch.apply.EntryApplier;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.InvalidProtocolBufferException;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * The Ratis state machine contract, delegated to Etch's applier.
+ *
+ * <p>The store persists the applied term/index atomically with the data, so the store itself is
+ * the "snapshot": on start Ratis is told that everything up to the stored index is applied and
+ * replays only the entries after it.
+ */
+final class EtchStateMachine extends BaseStateMachine {
+
+    private final EntryApplier applier;
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private volatile TermIndex durableUpTo;
+
+    EtchStateMachine(EntryApplier applier) {
+        this.applier = applier;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        if (applier.appliedIndex() > 0) {
+            durableUpTo = TermIndex.valueOf(applier.appliedTerm(), applier.appliedIndex());
+            setLastAppliedTermIndex(durableUpTo);
+        }
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        TermIndex ti = durableUpTo;
+        return ti == null ? null : new StoredState(ti);
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        var logEntry = trx.getLogEntry();
+        long term = logEntry.getTerm();
+        long index = logEntry.getIndex();
+        RaftReply reply;
+        try {
+            RaftEntry entry = RaftEntry.parseFrom(
+                    logEntry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            reply = applier.apply(entry, term, index);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            // Only Etch members write entries; an undecodable one is still applied as empty so that
+            // every member stays at the same index.
+            applier.applyEmpty(term, index);
+            reply = RaftReply.newBuilder().setError("INTERNAL").build();
+        }
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(
+                Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        // Leader no-ops and configuration entries: keep the stored applied index in step with Ratis.
+        if (index > applier.appliedIndex()) {
+            applier.applyEmpty(term, index);
+        }
+        super.notifyTermIndexUpdated(term, index);
+    }
+
+    /** A linearizable read reaches here once the local state has caught up with the read index. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    @Override
+    public long takeSnapshot() {
+        applier.flush();
+        TermIndex ti = TermIndex.valueOf(applier.appliedTerm(), applier.appliedIndex());
+        durableUpTo = ti;
+        return ti.getIndex();
+    }
+
+    @Override
+    public TransactionContext applyTransactionSerial(TransactionContext trx) throws InvalidProtocolBufferException {
+        return trx;
+    }
+
+    /** The state held in the store, durable up to a term/index; it has no separate files. */
+    private record StoredState(TermIndex termIndex) implements SnapshotInfo {
+        @Override
+        public TermIndex getTermIndex() {
+            return termIndex;
+        }
+
+        @Override
+        public List<FileInfo> getFiles() {
+            return List.of();
+        }
+    }
+}

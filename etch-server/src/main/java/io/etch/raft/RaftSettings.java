@@ -1,0 +1,26 @@
+package io.etch.raft;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the consensus layer needs to know about this member and its group.
+ *
+ * @param selfId        this member's id
+ * @param clusterId     the cluster id; names the Raft group
+ * @param members       the initial voting members, this one included
+ * @param logDir        where the Raft log lives (etcd's wal dir)
+ * @param heartbeat     etcd's --heartbeat-interval
+ * @param election      etcd's --election-timeout
+ * @param requestTimeout how long a proposal may wait for commit before the client gets a timeout
+ */
+public record RaftSettings(
+        long selfId,
+        long clusterId,
+        List<RaftMember> members,
+        Path logDir,
+        Duration heartbeat,
+        Duration election,
+        Duration requestTimeout) {
+}

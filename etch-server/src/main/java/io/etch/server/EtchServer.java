@@ -1,0 +1,259 @@
+package io.etch.server;
+
+import io.etch.api.etcdserverpb.CompactionRequest;
+import io.etch.api.etcdserverpb.CompactionResponse;
+import io.etch.api.etcdserverpb.DeleteRangeRequest;
+import io.etch.api.etcdserverpb.DeleteRangeResponse;
+import io.etch.api.etcdserverpb.PutRequest;
+import io.etch.api.etcdserverpb.PutResponse;
+import io.etch.api.etcdserverpb.RangeRequest;
+import io.etch.api.etcdserverpb.RangeResponse;
+import io.etch.api.etcdserverpb.ResponseHeader;
+import io.etch.api.etcdserverpb.StatusResponse;
+import io.etch.api.etcdserverpb.TxnRequest;
+import io.etch.api.etcdserverpb.TxnResponse;
+import io.etch.api.raftpb.RaftEntry;
+import io.etch.api.raftpb.RaftReply;
+import io.etch.apply.Applier;
+import io.etch.apply.KvRequestValidator;
+import io.etch.errors.EtcdError;
+import io.etch.mvcc.MvccStore;
+import io.etch.raft.RaftMember;
+import io.etch.raft.RaftNode;
+import io.etch.raft.RaftSettings;
+import io.etch.storage.Backend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Etch member: the store, the Raft node, and the request paths between them. Writes are
+ * proposed through Raft and answered with what apply produced; reads run against the local store,
+ * behind the ReadIndex barrier unless the client asked for a serializable read.
+ */
+public final class EtchServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EtchServer.class);
+
+    private final ServerSettings settings;
+    private final Backend backend;
+    private final MvccStore store;
+    private final Applier applier;
+    private final RaftNode raft;
+    private final Executor readExecutor;
+    private final ScheduledExecutorService timers;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+    private EtchServer(ServerSettings settings, Executor readExecutor) throws IOException {
+        this.settings = settings;
+        this.readExecutor = readExecutor;
+        Files.createDirectories(settings.storeDir());
+        Files.createDirectories(settings.raftLogDir());
+        this.backend = Backend.open(settings.storeDir());
+        this.store = MvccStore.open(backend);
+        // Leases arrive with the lease service; until then every lease id is unknown, as etcd says.
+        this.applier = new Applier(backend, store, leaseId -> false);
+        this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier);
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "etch-timers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static RaftSettings raftSettings(ServerSettings s) {
+        List<RaftMember> members = s.members().stream()
+                .map(m -> new RaftMember(m.id(), hostPort(m.peerUrls().get(0))))
+                .toList();
+        return new RaftSettings(s.memberId(), s.clusterId(), members, s.raftLogDir(),
+                s.heartbeat(), s.election(), s.requestTimeout());
+    }
+
+    private static String hostPort(String url) {
+        java.net.URI uri = java.net.URI.create(url);
+        return uri.getHost() + ":" + uri.getPort();
+    }
+
+    /** Opens the store, joins the Raft group and starts serving once a leader is known. */
+    public static EtchServer start(ServerSettings settings, Executor readExecutor) throws IOException {
+        EtchServer server = new EtchServer(settings, readExecutor);
+        log.info("starting member {} (name {}) in cluster {}, data dir {}, store at revision {}, applied index {}",
+                hex(settings.memberId()), settings.name(), hex(settings.clusterId()), settings.dataDir(),
+                server.store.currentRevision(), server.store.appliedIndex());
+        server.raft.start();
+        server.awaitReadiness();
+        return server;
+    }
+
+    private void awaitReadiness() {
+        raft.readBarrier().whenComplete((ok, error) -> {
+            if (error == null) {
+                log.info("published local member to cluster through raft: local-member-id={} cluster-id={} leader={}",
+                        hex(settings.memberId()), hex(settings.clusterId()), hex(raft.leaderId()));
+                log.info("enabled capabilities for version {}", Version.CAPABILITY);
+                log.info("ready to serve client requests");
+                ready.complete(null);
+            } else if (!timers.isShutdown()) {
+                timers.schedule(this::awaitReadiness, 100, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /** Completes when this member has a leader and has caught up with it. */
+    public CompletableFuture<Void> ready() {
+        return ready;
+    }
+
+    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+        KvRequestValidator.validateRange(request);
+        if (request.getSerializable()) {
+            return CompletableFuture.supplyAsync(() -> withHeader(store.range(request)), readExecutor);
+        }
+        return raft.readBarrier().thenApplyAsync(v -> withHeader(store.range(request)), readExecutor);
+    }
+
+    public CompletableFuture<PutResponse> put(PutRequest request) {
+        KvRequestValidator.validatePut(request);
+        return propose(RaftEntry.newBuilder().setPut(request).build(), RaftReply::getPut)
+                .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+    }
+
+    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+        KvRequestValidator.validateDeleteRange(request);
+        return propose(RaftEntry.newBuilder().setDeleteRange(request).build(), RaftReply::getDeleteRange)
+                .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+    }
+
+    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+        KvRequestValidator.validateTxn(request, settings.maxTxnOps());
+        return propose(RaftEntry.newBuilder().setTxn(request).build(), RaftReply::getTxn)
+                .thenApply(this::withHeaders);
+    }
+
+    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+        CompletableFuture<CompactionResponse> logical =
+                propose(RaftEntry.newBuilder().setCompaction(request).build(), RaftReply::getCompaction)
+                        .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+        if (!request.getPhysical()) {
+            return logical;
+        }
+        return logical.thenCompose(r -> applier.physicalCompaction(request.getRevision()).thenApply(v -> r));
+    }
+
+    private <T> CompletableFuture<T> propose(RaftEntry entry, Function<RaftReply, T> result) {
+        if (entry.getSerializedSize() > settings.maxRequestBytes()) {
+            return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());
+        }
+        return raft.propose(entry).thenApply(reply -> {
+            if (reply.getReplyCase() == RaftReply.ReplyCase.ERROR) {
+                throw new CompletionException(errorOf(reply.getError()).exception());
+            }
+            return result.apply(reply);
+        });
+    }
+
+    private static EtcdError errorOf(String name) {
+        try {
+            return EtcdError.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return EtcdError.INTERNAL;
+        }
+    }
+
+    private RangeResponse withHeader(RangeResponse r) {
+        return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
+    }
+
+    /** Txn responses nest range/put/delete responses; each carries the same header, as in etcd. */
+    private TxnResponse withHeaders(TxnResponse r) {
+        ResponseHeader h = header(r.getHeader().getRevision());
+        TxnResponse.Builder b = r.toBuilder().setHeader(h);
+        for (var op : b.getResponsesBuilderList()) {
+            switch (op.getResponseCase()) {
+                case RESPONSE_RANGE -> op.getResponseRangeBuilder().setHeader(h);
+                case RESPONSE_PUT -> op.getResponsePutBuilder().setHeader(h);
+                case RESPONSE_DELETE_RANGE -> op.getResponseDeleteRangeBuilder().setHeader(h);
+                case RESPONSE_TXN -> op.setResponseTxn(withHeaders(op.getResponseTxn()));
+                case RESPONSE_NOT_SET -> { }
+            }
+        }
+        return b.build();
+    }
+
+    /** etcd counts its bootstrap configuration as term 1, so its first elected term is 2; Ratis starts at 1. */
+    public long raftTerm() {
+        return raft.term() + 1;
+    }
+
+    public ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder()
+                .setClusterId(settings.clusterId())
+                .setMemberId(settings.memberId())
+                .setRevision(revision)
+                .setRaftTerm(raftTerm())
+                .build();
+    }
+
+    public StatusResponse status() {
+        return StatusResponse.newBuilder()
+                .setHeader(header(store.currentRevision()))
+                .setVersion(Version.SERVER)
+                .setDbSize(store.dbSize())
+                .setDbSizeInUse(store.dbSizeInUse())
+                .setLeader(raft.leaderId())
+                .setRaftIndex(raft.committedIndex())
+                .setRaftTerm(raftTerm())
+                .setRaftAppliedIndex(raft.appliedIndex())
+                .setIsLearner(false)
+                .build();
+    }
+
+    /** A linearizable no-op read: succeeds only when this member has a leader and can serve. */
+    public CompletableFuture<Void> checkHealth() {
+        return raft.readBarrier();
+    }
+
+    public boolean hasLeader() {
+        return raft.leaderId() != 0;
+    }
+
+    public List<Member> members() {
+        return settings.members();
+    }
+
+    public ServerSettings settings() {
+        return settings;
+    }
+
+    public long currentRevision() {
+        return store.currentRevision();
+    }
+
+    public static String hex(long id) {
+        return Long.toHexString(id);
+    }
+
+    @Override
+    public void close() throws IOException {
+        timers.shutdownNow();
+        try {
+            raft.close();
+        } finally {
+            try {
+                backend.flush();
+            } finally {
+                store.close();
+                backend.close();
+            }
+        }
+    }
+}

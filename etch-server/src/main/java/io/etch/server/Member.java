@@ -1,0 +1,7 @@
+package io.etch.server;
+
+import java.util.List;
+
+/** A member of the cluster as clients see it in MemberList and Status. */
+public record Member(long id, String name, List<String> peerUrls, List<String> clientUrls) {
+}

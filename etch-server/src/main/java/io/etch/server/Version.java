@@ -1,0 +1,12 @@
+package io.etch.server;
+
+/** The etcd API version Etch speaks; clients gate features on it. */
+public final class Version {
+    public static final String SERVER = "3.5.17";
+    public static final String CLUSTER = "3.5.0";
+    /** The capability level etcd logs and clients check ("enabled capabilities for version"). */
+    public static final String CAPABILITY = "3.5";
+
+    private Version() {
+    }
+}

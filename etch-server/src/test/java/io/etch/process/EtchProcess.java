@@ -1,0 +1,97 @@
+package io.etch.process;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged server ({@code bin/etch}) run as a user runs it: a separate process, etcd's flags,
+ * readiness read from its log. Killing it is a real {@code kill -9}.
+ */
+public final class EtchProcess implements AutoCloseable {
+
+    private final List<String> args;
+    private final Path log;
+    private Process process;
+
+    public EtchProcess(List<String> args, Path log) {
+        this.args = List.copyOf(args);
+        this.log = log;
+    }
+
+    public static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("bin").resolve("etch"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("bin/etch not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the process and waits until it logs that it publishes itself and serves clients. */
+    public void start() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(repositoryRoot().resolve("bin").resolve("etch").toString());
+        command.addAll(args);
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        CountDownLatch published = new CountDownLatch(1);
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    Files.writeString(log, line + "\n", StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    if (line.contains("ready to serve client requests")) {
+                        published.countDown();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process went away
+            }
+        }, "etch-process-log");
+        pump.setDaemon(true);
+        pump.start();
+        if (!published.await(120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("etch did not become ready; log: " + Files.readString(log));
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

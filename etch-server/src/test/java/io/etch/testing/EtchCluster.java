@@ -1,0 +1,165 @@
+package io.etch.testing;
+
+import io.etch.EtchMember;
+import io.etch.config.MemberIds;
+import io.etch.server.Member;
+import io.etch.server.ServerSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * In-process members on loopback ports, each with its own data directory, talking real gRPC to
+ * each other and to clients. Members can be stopped and restarted on the same data.
+ */
+public final class EtchCluster implements AutoCloseable {
+
+    private final Path root;
+    private final List<Member> members = new ArrayList<>();
+    private final List<InetSocketAddress> clientAddresses = new ArrayList<>();
+    private final List<InetSocketAddress> peerAddresses = new ArrayList<>();
+    private final EtchMember[] running;
+    private final long clusterId;
+
+    private EtchCluster(int size) throws IOException {
+        this.root = Files.createTempDirectory("etch-cluster");
+        this.running = new EtchMember[size];
+        String token = "etch-test-" + System.nanoTime();
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            InetSocketAddress client = new InetSocketAddress("127.0.0.1", freePort());
+            InetSocketAddress peer = new InetSocketAddress("127.0.0.1", freePort());
+            String peerUrl = "http://127.0.0.1:" + peer.getPort();
+            long id = MemberIds.memberId(List.of(peerUrl), token);
+            ids.add(id);
+            members.add(new Member(id, "m" + i, List.of(peerUrl), List.of("http://127.0.0.1:" + client.getPort())));
+            clientAddresses.add(client);
+            peerAddresses.add(peer);
+        }
+        this.clusterId = MemberIds.clusterId(ids);
+    }
+
+    /** Starts {@code size} members and waits until every one of them can serve. */
+    public static EtchCluster start(int size) throws IOException {
+        EtchCluster cluster = new EtchCluster(size);
+        try {
+            for (int i = 0; i < size; i++) {
+                cluster.startMemberAsync(i);
+            }
+            for (int i = 0; i < size; i++) {
+                cluster.awaitReady(i);
+            }
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    private ServerSettings settings(int i) {
+        Member m = members.get(i);
+        return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
+                peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128);
+    }
+
+    private void startMemberAsync(int i) throws IOException {
+        running[i] = EtchMember.start(settings(i), List.of(clientAddresses.get(i)));
+    }
+
+    private void awaitReady(int i) {
+        try {
+            running[i].server().ready().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("member " + i + " did not become ready", e);
+        }
+    }
+
+    /** Stops member i as a crash would look to its peers (its data stays). */
+    public void stop(int i) throws IOException {
+        if (running[i] != null) {
+            running[i].close();
+            running[i] = null;
+        }
+    }
+
+    public void restart(int i) throws IOException {
+        stop(i);
+        startMemberAsync(i);
+        awaitReady(i);
+    }
+
+    public EtchMember member(int i) {
+        return running[i];
+    }
+
+    public int size() {
+        return running.length;
+    }
+
+    /** The member that currently leads, as the members themselves report it. */
+    public int leaderIndex() {
+        for (int i = 0; i < running.length; i++) {
+            if (running[i] != null && running[i].server().status().getLeader() == members.get(i).id()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public long memberId(int i) {
+        return members.get(i).id();
+    }
+
+    public long clusterId() {
+        return clusterId;
+    }
+
+    public String endpoint(int i) {
+        return "http://127.0.0.1:" + clientAddresses.get(i).getPort();
+    }
+
+    public int clientPort(int i) {
+        return clientAddresses.get(i).getPort();
+    }
+
+    public String[] endpoints() {
+        String[] all = new String[running.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = endpoint(i);
+        }
+        return all;
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (int i = 0; i < running.length; i++) {
+            stop(i);
+        }
+        deleteRecursively(root);
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
