@@ -11,6 +11,8 @@ public final class ConfigException extends Exception {
     /** Exit status for a configuration that parses but is not acceptable. */
     public static final int INVALID = 1;
 
+    private static final long serialVersionUID = 1L;
+
     private final int exitCode;
 
     public ConfigException(String message) {

@@ -1,5 +1,6 @@
 package io.etch.config;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -223,7 +224,7 @@ final class EtcdUrls {
 
     /**
      * The URL with its host replaced by the address it resolves to, as etcd's netutil does before it gives
-     * up on two URL lists that differ as text. Unix-socket URLs are left alone.
+     * up on two URL lists that differ as text. Unix-socket URLs, IP literals and "localhost" are left alone.
      */
     static String resolve(String url) throws UnknownHostException {
         String scheme = scheme(url);
@@ -231,10 +232,18 @@ final class EtcdUrls {
             return url;
         }
         HostPort hp = splitHostPortUnchecked(url);
-        if (isIpLiteral(hp.host())) {
-            return url;
+        if (hp.host().equals("localhost") || isIpLiteral(hp.host())) {
+            return url; // etcd leaves "localhost" as it is here too
         }
-        InetAddress address = InetAddress.getByName(hp.host());
+        // Go's resolver prefers an IPv4 address, so "localhost" becomes 127.0.0.1 rather than ::1.
+        InetAddress[] all = InetAddress.getAllByName(hp.host());
+        InetAddress address = all[0];
+        for (InetAddress a : all) {
+            if (a instanceof Inet4Address) {
+                address = a;
+                break;
+            }
+        }
         String ip = address.getHostAddress();
         String host = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
         return scheme + "://" + host + ":" + hp.port();

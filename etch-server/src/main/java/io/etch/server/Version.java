@@ -3,6 +3,8 @@ package io.etch.server;
 /** The etcd API version Etch speaks; clients gate features on it. */
 public final class Version {
     public static final String SERVER = "3.5.17";
+    /** Etch's own release. */
+    public static final String ETCH = "0.1.0";
     public static final String CLUSTER = "3.5.0";
     /** The capability level etcd logs and clients check ("enabled capabilities for version"). */
     public static final String CAPABILITY = "3.5";

@@ -95,6 +95,19 @@ public final class EtchCluster implements AutoCloseable {
         awaitReady(i);
     }
 
+    /** Stops every member, then starts them all together: alone, none of them has a quorum. */
+    public void restartAll() throws IOException {
+        for (int i = 0; i < running.length; i++) {
+            stop(i);
+        }
+        for (int i = 0; i < running.length; i++) {
+            startMemberAsync(i);
+        }
+        for (int i = 0; i < running.length; i++) {
+            awaitReady(i);
+        }
+    }
+
     public EtchMember member(int i) {
         return running[i];
     }

@@ -1,0 +1,142 @@
+package io.etch;
+
+import ch.qos.logback.classic.Level;
+import io.etch.config.ConfigException;
+import io.etch.config.ConfigLoader;
+import io.etch.config.EtchConfig;
+import io.etch.config.MemberIds;
+import io.etch.server.EtchServer;
+import io.etch.server.Member;
+import io.etch.server.ServerSettings;
+import io.etch.server.Version;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code etch}: reads etcd's flags, starts the member, and runs until it is signalled to stop. */
+public final class EtchMain {
+
+    private static final Logger log = LoggerFactory.getLogger(EtchMain.class);
+
+    private EtchMain() {
+    }
+
+    public static void main(String[] args) {
+        EtchConfig config;
+        try {
+            config = ConfigLoader.parse(args, System.getenv());
+            if (config.printHelp()) {
+                System.out.println(ConfigLoader.helpText());
+                return;
+            }
+            if (config.printVersion()) {
+                System.out.println("etcd Version: " + Version.SERVER);
+                System.out.println("Etch Version: " + Version.ETCH);
+                System.out.println("Java Version: " + System.getProperty("java.version"));
+                System.out.println("OS/Arch: " + System.getProperty("os.name").toLowerCase() + "/" + System.getProperty("os.arch"));
+                return;
+            }
+            if (!hasData(config)) {
+                if (!config.isNewCluster()) {
+                    throw new ConfigException("--initial-cluster-state=existing: joining a running cluster "
+                            + "needs membership changes, which this version of Etch does not have yet");
+                }
+                config.verifyBootstrap();
+            }
+        } catch (ConfigException e) {
+            System.err.println("etch: " + e.getMessage());
+            System.exit(e.exitCode());
+            return;
+        }
+        setLogLevel(config.logLevel());
+        config.warnings().forEach(w -> log.warn("{}", w));
+        try {
+            run(config);
+        } catch (IOException | RuntimeException e) {
+            log.error("etch stopped: {}", e.toString(), e);
+            System.exit(1);
+        }
+    }
+
+    private static void run(EtchConfig config) throws IOException {
+        ServerSettings settings = settings(config);
+        List<InetSocketAddress> clientAddresses = new ArrayList<>();
+        for (String url : config.listenClientUrls()) {
+            clientAddresses.add(socketAddress(url));
+        }
+        EtchMember member = EtchMember.start(settings, clientAddresses);
+        log.info("serving client traffic insecurely on {}; peers on {}", config.listenClientUrls(), config.listenPeerUrls());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("received signal; shutting down member {}", EtchServer.hex(settings.memberId()));
+            try {
+                member.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("error while stopping: {}", e.toString());
+            }
+            stopped.countDown();
+        }, "etch-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** etcd bootstraps only into an empty data directory; with a WAL present it restarts from it. */
+    private static boolean hasData(EtchConfig config) {
+        Path wal = config.walDir().isEmpty()
+                ? Path.of(config.dataDir(), "member", "wal")
+                : Path.of(config.walDir());
+        try (var entries = Files.list(wal)) {
+            return entries.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static ServerSettings settings(EtchConfig config) {
+        String token = config.initialClusterToken();
+        List<Member> members = new ArrayList<>();
+        for (String name : config.initialClusterMembers().names()) {
+            List<String> peerUrls = config.initialClusterMembers().peerUrls(name);
+            List<String> clientUrls = name.equals(config.name()) ? config.advertiseClientUrls() : List.of();
+            members.add(new Member(MemberIds.memberId(peerUrls, token), name, peerUrls, clientUrls));
+        }
+        return new ServerSettings(
+                config.name(),
+                Path.of(config.dataDir()),
+                config.walDir().isEmpty() ? null : Path.of(config.walDir()),
+                config.bootstrapMemberId(),
+                config.bootstrapClusterId(),
+                members,
+                socketAddress(config.listenPeerUrls().get(0)),
+                Duration.ofMillis(config.heartbeatIntervalMs()),
+                Duration.ofMillis(config.electionTimeoutMs()),
+                config.maxRequestBytes(),
+                (int) config.maxTxnOps());
+    }
+
+    private static InetSocketAddress socketAddress(String url) {
+        URI uri = URI.create(url);
+        return new InetSocketAddress(uri.getHost(), uri.getPort());
+    }
+
+    private static void setLogLevel(String level) {
+        Level logback = switch (level) {
+            case "debug" -> Level.DEBUG;
+            case "warn" -> Level.WARN;
+            case "error", "panic", "fatal" -> Level.ERROR;
+            default -> Level.INFO;
+        };
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(logback);
+    }
+}
