@@ -3,6 +3,7 @@ package io.etch;
 import io.etch.api.ClientEndpoint;
 import io.etch.server.EtchServer;
 import io.etch.server.ServerSettings;
+import io.etch.server.Version;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A running member: the server core plus its client listener. What {@code bin/etch} starts. */
 public final class EtchMember implements AutoCloseable {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EtchMember.class);
 
     private final ExecutorService executor;
     private final EtchServer server;
@@ -33,6 +36,15 @@ public final class EtchMember implements AutoCloseable {
         try {
             server = EtchServer.start(settings, executor);
             ClientEndpoint endpoint = ClientEndpoint.start(server, clientAddresses, executor);
+            // Supervisors wait for this line and then connect: say it only once the port listens.
+            EtchServer ready = server;
+            server.ready().thenRun(() -> {
+                log.info("published local member to cluster through raft: local-member-id={} cluster-id={} leader={}",
+                        EtchServer.hex(settings.memberId()), EtchServer.hex(settings.clusterId()),
+                        EtchServer.hex(ready.status().getLeader()));
+                log.info("enabled capabilities for version {}", Version.CAPABILITY);
+                log.info("ready to serve client requests on {}", clientAddresses);
+            });
             return new EtchMember(executor, server, endpoint);
         } catch (IOException | RuntimeException e) {
             if (server != null) {

@@ -8,6 +8,7 @@ import io.etch.api.mvccpb.Event;
 import io.etch.api.mvccpb.KeyValue;
 import io.etch.errors.EtcdError;
 import io.etch.storage.Backend;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -175,6 +177,91 @@ public final class MvccStore implements AutoCloseable {
         long rev = requested <= 0 ? s.currentRev : requested;
         if (rev < state.compactMainRev) {
             throw EtcdError.COMPACTED.exception();
+        }
+    }
+
+    /**
+     * The committed changes of revisions {@code fromRevision..toRevision} (capped at the current
+     * revision) as watch events, in revision order, read from storage: for catching up watchers.
+     * With {@code prevKv}, events carry the key's value before their revision where it is still
+     * stored. COMPACTED if {@code fromRevision} is below the compacted revision (as etcd's watch).
+     */
+    public List<Event> events(long fromRevision, long toRevision, boolean prevKv) {
+        State s = state;
+        if (fromRevision < s.compactMainRev) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        long to = Math.min(toRevision, s.currentRev);
+        List<Event> events = new ArrayList<>();
+        if (to < Math.max(1, fromRevision)) {
+            return events;
+        }
+        backend.forEach(Backend.Column.KV, Revision.startOf(Math.max(1, fromRevision)), Revision.startOf(to + 1), (k, v) -> {
+            Revision rev = Revision.fromBytes(k);
+            KeyValue kv = parse(v, rev);
+            Event.Builder e = Event.newBuilder();
+            if (Revision.isTombstone(k)) {
+                e.setType(Event.EventType.DELETE).setKv(kv.toBuilder().setModRevision(rev.main()));
+            } else {
+                e.setType(Event.EventType.PUT).setKv(kv);
+            }
+            boolean creation = e.getType() == Event.EventType.PUT && kv.getCreateRevision() == kv.getModRevision();
+            if (prevKv && !creation) {
+                try {
+                    KeyValue prev = committedValue(kv.getKey(), rev.main() - 1);
+                    if (prev != null) {
+                        e.setPrevKv(prev);
+                    }
+                } catch (MissingRevision gone) {
+                    // compacted meanwhile: etcd sends the event without prev_kv then
+                }
+            }
+            events.add(e.build());
+            return true;
+        });
+        if (fromRevision < state.compactMainRev) {
+            throw EtcdError.COMPACTED.exception(); // storage may have changed under the scan
+        }
+        return events;
+    }
+
+    /** Result of {@link #hashKv}: hash of the kv data up to a revision, with the store's revisions. */
+    public record KvHash(long hash, long currentRevision, long compactRevision) {
+    }
+
+    /**
+     * A CRC-32C over the stored revisions <= {@code revision} (0 = current) that the index still
+     * holds, for comparing members (etcd's HashKV; the value is not etcd's). COMPACTED if the
+     * revision is compacted, FUTURE_REV if above the current one.
+     */
+    public KvHash hashKv(long revision) {
+        while (true) {
+            State s = state;
+            if (revision > 0 && revision <= s.compactMainRev) {
+                throw EtcdError.COMPACTED.exception();
+            }
+            if (revision > s.currentRev) {
+                throw EtcdError.FUTURE_REV.exception();
+            }
+            long upTo = revision == 0 ? s.currentRev : revision;
+            CRC32C crc = new CRC32C();
+            crc.update(Backend.Column.KV.cfName().getBytes(StandardCharsets.UTF_8));
+            backend.forEach(Backend.Column.KV, null, Revision.startOf(upTo + 1), (k, v) -> {
+                Revision rev = Revision.fromBytes(k);
+                if (rev.main() <= s.compactMainRev) {
+                    KeyIndex ki = index.get(parse(v, rev).getKey());
+                    if (ki == null || !ki.contains(rev)) {
+                        return true; // compacted away, maybe not yet deleted
+                    }
+                }
+                crc.update(k);
+                crc.update(v);
+                return true;
+            });
+            if (state.compactMainRev == s.compactMainRev) {
+                return new KvHash(crc.getValue(), s.currentRev, Math.max(0, s.compactMainRev));
+            }
+            // A compaction was published during the scan: the index no longer matches it.
         }
     }
 

@@ -97,10 +97,6 @@ public final class EtchServer implements AutoCloseable {
     private void awaitReadiness() {
         raft.readBarrier().whenComplete((ok, error) -> {
             if (error == null) {
-                log.info("published local member to cluster through raft: local-member-id={} cluster-id={} leader={}",
-                        hex(settings.memberId()), hex(settings.clusterId()), hex(raft.leaderId()));
-                log.info("enabled capabilities for version {}", Version.CAPABILITY);
-                log.info("ready to serve client requests");
                 ready.complete(null);
             } else if (!timers.isShutdown()) {
                 timers.schedule(this::awaitReadiness, 100, TimeUnit.MILLISECONDS);

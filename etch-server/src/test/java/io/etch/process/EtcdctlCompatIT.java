@@ -112,6 +112,13 @@ class EtcdctlCompatIT {
             etch.start();
             fromEtch = run(client);
         }
+        // Both transcripts stay behind for a person to read.
+        Path transcripts = Path.of("target", "etcdctl-compat");
+        Files.createDirectories(transcripts);
+        Files.writeString(transcripts.resolve("etcd.txt"), String.join("\n----\n", fromEtcd));
+        Files.writeString(transcripts.resolve("etch.txt"), String.join("\n----\n", fromEtch));
+        assertThat(fromEtch).hasSameSizeAs(fromEtcd);
+        assertThat(String.join("", fromEtcd)).contains("yuanya", "compacted", "\"raft_term\":2");
         for (int i = 0; i < fromEtcd.size(); i++) {
             assertThat(fromEtch.get(i)).as("etcdctl %s", session().get(i).args()).isEqualTo(fromEtcd.get(i));
         }
