@@ -44,6 +44,7 @@ public final class EtchMain {
                 System.out.println("OS/Arch: " + System.getProperty("os.name").toLowerCase() + "/" + System.getProperty("os.arch"));
                 return;
             }
+            refuseTls(config);
             if (!hasData(config)) {
                 if (!config.isNewCluster()) {
                     throw new ConfigException("--initial-cluster-state=existing: joining a running cluster "
@@ -88,6 +89,31 @@ public final class EtchMain {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * TLS is not built yet. Serving plaintext to someone who asked for TLS would be a silent
+     * security hole, so such a configuration is refused, naming what was asked for.
+     */
+    private static void refuseTls(EtchConfig config) throws ConfigException {
+        List<String> asked = new ArrayList<>();
+        if (!config.clientTls().isEmpty()) {
+            asked.add("client TLS (--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls)");
+        }
+        if (!config.peerTls().isEmpty()) {
+            asked.add("peer TLS (--peer-cert-file/--peer-key-file/--peer-trusted-ca-file/--peer-client-cert-auth/--peer-auto-tls)");
+        }
+        List<String> urls = new ArrayList<>();
+        urls.addAll(config.listenClientUrls());
+        urls.addAll(config.listenPeerUrls());
+        urls.addAll(config.initialAdvertisePeerUrls());
+        urls.addAll(config.advertiseClientUrls());
+        urls.stream().filter(u -> u.startsWith("https:") || u.startsWith("unixs:")).findFirst()
+                .ifPresent(u -> asked.add("an https URL (" + u + ")"));
+        if (!asked.isEmpty()) {
+            throw new ConfigException("TLS is not supported by this version of Etch yet; refusing to serve "
+                    + "plaintext where " + String.join(" and ", asked) + " was requested");
         }
     }
 

@@ -31,7 +31,10 @@ public final class Applier implements EntryApplier {
         this.backend = backend;
         this.store = store;
         this.kv = new KvApplier(leases);
-        this.physicallyCompacted = store.compactedRevision();
+        // Opening the store may have resumed an unfinished physical compaction.
+        this.physicallyCompacted = -1;
+        long resumed = store.compactedRevision();
+        store.physicalCompaction().thenRun(() -> physicalCompactionDone(resumed));
     }
 
     @Override
@@ -65,7 +68,8 @@ public final class Applier implements EntryApplier {
 
     private RaftReply compact(WriteTxn txn, long revision) {
         CompletableFuture<Void> physical = store.compact(revision, txn);
-        physical.whenComplete((ok, error) -> physicalCompactionDone(revision));
+        // A discarded txn cancels the future: only a finished deletion counts.
+        physical.thenRun(() -> physicalCompactionDone(revision));
         return RaftReply.newBuilder()
                 .setCompaction(CompactionResponse.newBuilder()
                         .setHeader(ResponseHeader.newBuilder().setRevision(store.currentRevision())))

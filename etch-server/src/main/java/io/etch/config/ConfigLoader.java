@@ -151,8 +151,10 @@ public final class ConfigLoader {
             if (key.equals("ETCD_VERSION")) {
                 warnings.add("cannot set special environment variable ETCD_VERSION=" + e.getValue());
             } else if (spec != null && fromCommandLine.contains(spec.name())) {
-                warnings.add("environment variable " + key + " is shadowed by the command-line flag --"
-                        + spec.name() + "; using the flag (etcd would refuse to start)");
+                // etcd refuses to guess which of the two was meant; so does Etch.
+                throw new ConfigException("conflicting environment variable " + GoValues.quote(key)
+                        + " is shadowed by corresponding command-line flag (either unset environment variable"
+                        + " or disable flag)");
             } else if (spec == null) {
                 warnings.add("unrecognized environment variable " + key + "=" + e.getValue());
             }

@@ -52,9 +52,13 @@ final class EtcdUrls {
         if (colon > 0 && SCHEME.matcher(in.substring(0, colon)).matches()) {
             scheme = in.substring(0, colon).toLowerCase(Locale.ROOT);
             rest = in.substring(colon + 1);
-        } else if (colon > 0 && in.indexOf('/') < 0 || colon > 0 && colon < in.indexOf('/')) {
-            throw new IllegalArgumentException(
-                    "parse " + GoValues.quote(in) + ": first path segment in URL cannot contain colon");
+        } else if (colon > 0) {
+            // no scheme, so Go reads it as a relative path, whose first segment may not hold a colon
+            int slash = in.indexOf('/');
+            if (slash < 0 || colon < slash) {
+                throw new IllegalArgumentException(
+                        "parse " + GoValues.quote(in) + ": first path segment in URL cannot contain colon");
+            }
         }
         String host = "";
         String path = rest;

@@ -295,8 +295,11 @@ public final class MvccStore implements AutoCloseable {
         return txn.compactIndex(revision);
     }
 
-    /** Completes when the last scheduled physical compaction has finished (for tests and shutdown). */
-    CompletableFuture<Void> lastCompaction() {
+    /**
+     * Completes when the last physical compaction scheduled so far (also one resumed at open) has
+     * finished deleting.
+     */
+    public CompletableFuture<Void> physicalCompaction() {
         return lastCompaction;
     }
 

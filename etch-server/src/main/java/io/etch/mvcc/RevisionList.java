@@ -76,6 +76,13 @@ final class RevisionList {
         if (i < 0 || i > size()) {
             throw new IndexOutOfBoundsException(i);
         }
+        int remaining = size() - i;
+        if (array.length > 16 && remaining < array.length / 4) {
+            // Mostly dropped: copy, so the dropped revisions can be collected.
+            Revision[] copy = new Revision[Math.max(4, remaining * 2)];
+            System.arraycopy(array, from + i, copy, 0, remaining);
+            return new RevisionList(copy, 0, remaining, new Tail(remaining));
+        }
         return new RevisionList(array, from + i, to, tail);
     }
 

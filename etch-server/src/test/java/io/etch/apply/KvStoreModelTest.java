@@ -69,7 +69,7 @@ class KvStoreModelTest {
     record RestartOp() implements Op {
     }
 
-    @Property(tries = 200)
+    @Property(tries = 150)
     void storeAgreesWithModel(@ForAll("operations") List<Op> ops) throws Exception {
         Path dir = Files.createTempDirectory("etch-model");
         KvModel model = new KvModel(LEASES);
@@ -118,6 +118,10 @@ class KvStoreModelTest {
                 assertThat(events).as("events after %s", op).isEqualTo(model.events);
             }
             assertEveryRevisionReadsAlike(t.store(), model);
+            long from = Math.max(2, model.compacted + 1);
+            List<Event> expected = model.events.stream().filter(e -> e.getKey() >= from)
+                    .flatMap(e -> e.getValue().stream()).toList();
+            assertThat(t.store().events(from, model.rev, true)).as("stored events from %d", from).isEqualTo(expected);
         } finally {
             t.close();
             deleteRecursively(dir);

@@ -165,12 +165,19 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void commandLineBeatsEnvironmentWithAWarning() throws Exception {
-        Map<String, String> env = Map.of("ETCD_DATA_DIR", "/from/env", "ETCD_SNAPSHOT_COUNT", "7");
-        EtchConfig c = ConfigLoader.load(with(SINGLE, "--data-dir", "/from/flag"), env);
+    void flagAndItsEnvironmentVariableTogetherAreRefusedAsEtcdDoes() {
+        Map<String, String> env = Map.of("ETCD_DATA_DIR", "/from/env");
+        assertThatThrownBy(() -> ConfigLoader.load(with(SINGLE, "--data-dir", "/from/flag"), env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("conflicting environment variable \"ETCD_DATA_DIR\" is shadowed by corresponding "
+                        + "command-line flag (either unset environment variable or disable flag)");
+    }
+
+    @Test
+    void environmentFillsOnlyFlagsNotGiven() throws Exception {
+        EtchConfig c = ConfigLoader.load(with(SINGLE, "--data-dir", "/from/flag"), Map.of("ETCD_SNAPSHOT_COUNT", "7"));
         assertThat(c.dataDir()).isEqualTo("/from/flag");
         assertThat(c.snapshotCount()).isEqualTo(7);
-        assertThat(c.warnings()).singleElement().asString().contains("ETCD_DATA_DIR", "--data-dir");
     }
 
     @Test

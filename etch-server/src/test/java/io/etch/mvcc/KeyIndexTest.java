@@ -127,4 +127,20 @@ class KeyIndexTest {
         assertThat(ki.get(9)).isEqualTo(new KeyIndex.Found(r(9), 3, 4));
         assertThat(ki.get(11)).isEqualTo(new KeyIndex.Found(r(11), 3, 5));
     }
+
+    @Test
+    void longHistoryCompactsAndKeepsGrowing() {
+        KeyIndex ki = KeyIndex.created(FOO, r(1));
+        for (long rev = 2; rev <= 100; rev++) {
+            ki = ki.put(r(rev));
+        }
+        KeyIndex compacted = ki.compact(95);
+        assertThat(compacted.contains(r(94))).isFalse();
+        for (long rev = 95; rev <= 100; rev++) {
+            assertThat(compacted.get(rev)).isEqualTo(new KeyIndex.Found(r(rev), 1, rev));
+        }
+        KeyIndex grown = compacted.put(r(101)).put(r(102));
+        assertThat(grown.get(102)).isEqualTo(new KeyIndex.Found(r(102), 1, 102));
+        assertThat(ki.get(50)).isEqualTo(new KeyIndex.Found(r(50), 1, 50));
+    }
 }

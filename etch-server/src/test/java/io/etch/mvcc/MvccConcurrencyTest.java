@@ -87,7 +87,7 @@ class MvccConcurrencyTest {
             }
             readers.shutdown();
             assertThat(reads).isPositive();
-            store.lastCompaction().get(30, TimeUnit.SECONDS);
+            store.physicalCompaction().get(30, TimeUnit.SECONDS);
             assertThat(t.storedRevisions()).isEqualTo(KEYS * (store.currentRevision() - store.compactedRevision() + 1));
         }
     }

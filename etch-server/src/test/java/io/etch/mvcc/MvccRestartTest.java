@@ -111,7 +111,7 @@ class MvccRestartTest {
             backend.write(wb);
         }
         t.restart();
-        t.store().lastCompaction().get(30, TimeUnit.SECONDS);
+        t.store().physicalCompaction().get(30, TimeUnit.SECONDS);
         assertThat(t.store().compactedRevision()).isEqualTo(5);
         assertThat(t.storedRevisions()).isEqualTo(2);
         assertThat(MetaKeys.decodeLong(t.backend().get(Backend.Column.META, MetaKeys.FINISHED_COMPACT))).isEqualTo(5);

@@ -473,4 +473,54 @@ class MvccStoreTest {
         t.put("a", "2");
         assertThat(t.get("a")).isEqualTo(kv("a", "2", 4, 4, 1));
     }
+
+    // --- history and hash ------------------------------------------------------------------------
+
+    @Test
+    void storedEventsAreWhatTheListenerWasTold() {
+        List<Event> told = new ArrayList<>();
+        store.setListener((rev, events) -> told.addAll(events));
+        t.put("a", "1");
+        t.applyVoid(txn -> {
+            txn.put(putReq("a", "2").build());
+            txn.put(putReq("b", "1").build());
+        });
+        t.delete("a");
+        t.put("a", "3");
+        assertThat(store.events(0, Long.MAX_VALUE, true)).isEqualTo(told);
+        assertThat(store.events(3, 4, true)).isEqualTo(told.subList(1, 4));
+        assertThat(store.events(3, 3, false).get(0).hasPrevKv()).isFalse();
+        assertThat(store.events(6, 10, true)).isEmpty();
+    }
+
+    @Test
+    void eventsBelowCompactedRevisionFail() {
+        t.put("a", "1");
+        t.put("a", "2");
+        t.put("a", "3");
+        t.compact(3);
+        assertError(() -> store.events(2, 4, false), EtcdError.COMPACTED);
+        assertThat(store.events(4, 4, true)).containsExactly(Event.newBuilder().setType(Event.EventType.PUT)
+                .setKv(kv("a", "3", 2, 4, 3)).setPrevKv(kv("a", "2", 2, 3, 2)).build());
+    }
+
+    @Test
+    void hashKvDependsOnlyOnLogicalState() throws Exception {
+        t.put("a", "1");
+        t.put("a", "2");
+        t.put("b", "1");
+        t.delete("b");
+        MvccStore.KvHash before = store.hashKv(0);
+        assertThat(before.currentRevision()).isEqualTo(5);
+        assertThat(store.hashKv(5)).isEqualTo(before);
+        assertThat(store.hashKv(4).hash()).isNotEqualTo(before.hash());
+
+        CompletableFuture<Void> physical = t.apply(txn -> store.compact(4, txn));
+        MvccStore.KvHash compacted = store.hashKv(0);
+        physical.get(30, TimeUnit.SECONDS);
+        assertThat(store.hashKv(0)).isEqualTo(compacted);
+        assertThat(compacted.compactRevision()).isEqualTo(4);
+        assertError(() -> store.hashKv(4), EtcdError.COMPACTED);
+        assertError(() -> store.hashKv(6), EtcdError.FUTURE_REV);
+    }
 }
