@@ -148,7 +148,17 @@ public final class EtchMain {
                 Duration.ofMillis(config.heartbeatIntervalMs()),
                 Duration.ofMillis(config.electionTimeoutMs()),
                 config.maxRequestBytes(),
-                (int) config.maxTxnOps());
+                (int) config.maxTxnOps(),
+                autoCompaction(config));
+    }
+
+    private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {
+        if (!config.autoCompactionEnabled()) {
+            return ServerSettings.AutoCompaction.OFF;
+        }
+        return config.autoCompactionMode().equals("revision")
+                ? new ServerSettings.AutoCompaction(Duration.ZERO, config.autoCompactionRevisions())
+                : new ServerSettings.AutoCompaction(config.autoCompactionPeriod(), 0);
     }
 
     private static InetSocketAddress socketAddress(String url) {

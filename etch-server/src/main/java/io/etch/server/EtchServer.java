@@ -91,6 +91,7 @@ public final class EtchServer implements AutoCloseable {
                 server.store.currentRevision(), server.store.appliedIndex());
         server.raft.start();
         server.awaitReadiness();
+        server.startAutoCompaction();
         return server;
     }
 
@@ -102,6 +103,36 @@ public final class EtchServer implements AutoCloseable {
                 timers.schedule(this::awaitReadiness, 100, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    private void startAutoCompaction() {
+        ServerSettings.AutoCompaction ac = settings.autoCompaction();
+        if (!ac.enabled()) {
+            return;
+        }
+        AutoCompactor.Target target = new AutoCompactor.Target() {
+            @Override
+            public long currentRevision() {
+                return store.currentRevision();
+            }
+
+            @Override
+            public boolean isLeader() {
+                return raft.isLeader();
+            }
+
+            @Override
+            public CompletableFuture<?> compact(long revision) {
+                return EtchServer.this.compact(CompactionRequest.newBuilder().setRevision(revision).build());
+            }
+        };
+        AutoCompactor compactor = ac.revisions() > 0
+                ? AutoCompactor.revision(ac.revisions(), target, System.nanoTime())
+                : AutoCompactor.periodic(ac.period(), target, System.nanoTime());
+        long every = compactor.tickInterval().toMillis();
+        timers.scheduleAtFixedRate(() -> compactor.tick(System.nanoTime()), every, every, TimeUnit.MILLISECONDS);
+        log.info("auto compaction enabled: {}", ac.revisions() > 0
+                ? "keep " + ac.revisions() + " revisions" : "keep " + ac.period());
     }
 
     /** Completes when this member has a leader and has caught up with it. */

@@ -20,7 +20,20 @@ public record ServerSettings(
         Duration heartbeat,
         Duration election,
         long maxRequestBytes,
-        int maxTxnOps) {
+        int maxTxnOps,
+        AutoCompaction autoCompaction) {
+
+    /**
+     * etcd's --auto-compaction-mode and --auto-compaction-retention, resolved: keep {@code period} of
+     * history (periodic) or {@code revisions} revisions (revision); off when both are zero.
+     */
+    public record AutoCompaction(Duration period, long revisions) {
+        public static final AutoCompaction OFF = new AutoCompaction(Duration.ZERO, 0);
+
+        public boolean enabled() {
+            return !period.isZero() || revisions > 0;
+        }
+    }
 
     /** etcd's rule: a request waits at most 5 s plus two election timeouts. */
     public Duration requestTimeout() {

@@ -66,7 +66,8 @@ public final class EtchCluster implements AutoCloseable {
     private ServerSettings settings(int i) {
         Member m = members.get(i);
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
-                peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128);
+                peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
+                ServerSettings.AutoCompaction.OFF);
     }
 
     private void startMemberAsync(int i) throws IOException {
