@@ -43,7 +43,8 @@ public final class EtchMember implements AutoCloseable {
                         EtchServer.hex(settings.memberId()), EtchServer.hex(settings.clusterId()),
                         EtchServer.hex(ready.status().getLeader()));
                 log.info("enabled capabilities for version {}", Version.CAPABILITY);
-                log.info("ready to serve client requests on {}", clientAddresses);
+                log.info("ready to serve client requests on {}", clientAddresses.stream()
+                        .map(a -> a.getHostString() + ":" + a.getPort()).toList());
             });
             return new EtchMember(executor, server, endpoint);
         } catch (IOException | RuntimeException e) {
