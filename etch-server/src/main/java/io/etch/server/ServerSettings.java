@@ -20,7 +20,29 @@ public record ServerSettings(
         Duration heartbeat,
         Duration election,
         long maxRequestBytes,
-        int maxTxnOps) {
+        int maxTxnOps,
+        Duration leaseCheckpointInterval) {
+
+    /** etcd's default interval between lease checkpoints. */
+    public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
+
+    public ServerSettings(String name, Path dataDir, Path walDir, long memberId, long clusterId, List<Member> members,
+                          InetSocketAddress peerBind, Duration heartbeat, Duration election, long maxRequestBytes,
+                          int maxTxnOps) {
+        this(name, dataDir, walDir, memberId, clusterId, members, peerBind, heartbeat, election, maxRequestBytes,
+                maxTxnOps, DEFAULT_LEASE_CHECKPOINT_INTERVAL);
+    }
+
+    /**
+     * etcd's minimum lease TTL in seconds: one and a half election timeouts (counted in whole
+     * heartbeat ticks), rounded up, so a lease cannot expire during a normal leader election.
+     */
+    public long minLeaseTtl() {
+        long heartbeatMs = Math.max(1, heartbeat.toMillis());
+        long electionTicks = election.toMillis() / heartbeatMs;
+        long minMs = (3 * electionTicks) / 2 * heartbeatMs;
+        return (minMs + 999) / 1000;
+    }
 
     /** etcd's rule: a request waits at most 5 s plus two election timeouts. */
     public Duration requestTimeout() {
