@@ -149,7 +149,8 @@ public final class EtchMain {
                 Duration.ofMillis(config.electionTimeoutMs()),
                 config.maxRequestBytes(),
                 (int) config.maxTxnOps(),
-                autoCompaction(config));
+                autoCompaction(config),
+                ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL);
     }
 
     private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {

@@ -5,6 +5,7 @@ import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.errors.EtchException;
+import io.etch.lease.Lessor;
 import io.etch.mvcc.MvccStore;
 import io.etch.mvcc.WriteTxn;
 import io.etch.storage.Backend;
@@ -23,14 +24,16 @@ public final class Applier implements EntryApplier {
     private final Backend backend;
     private final MvccStore store;
     private final KvApplier kv;
+    private final Lessor lessor;
     /** Clients waiting for a physical compaction, by compaction revision. */
     private final NavigableMap<Long, CompletableFuture<Void>> compactionWaiters = new TreeMap<>();
     private long physicallyCompacted;
 
-    public Applier(Backend backend, MvccStore store, LeaseLookup leases) {
+    public Applier(Backend backend, MvccStore store, Lessor lessor) {
         this.backend = backend;
         this.store = store;
-        this.kv = new KvApplier(leases);
+        this.kv = new KvApplier(lessor::exists);
+        this.lessor = lessor;
         // Opening the store may have resumed an unfinished physical compaction.
         this.physicallyCompacted = -1;
         long resumed = store.compactedRevision();
@@ -50,6 +53,9 @@ public final class Applier implements EntryApplier {
                 case DELETE_RANGE -> RaftReply.newBuilder().setDeleteRange(kv.deleteRange(txn, entry.getDeleteRange())).build();
                 case TXN -> RaftReply.newBuilder().setTxn(kv.txn(txn, entry.getTxn())).build();
                 case COMPACTION -> compact(txn, entry.getCompaction().getRevision());
+                case LEASE_GRANT -> RaftReply.newBuilder().setLeaseGrant(lessor.grant(txn, entry.getLeaseGrant())).build();
+                case LEASE_REVOKE -> RaftReply.newBuilder().setLeaseRevoke(lessor.revoke(txn, entry.getLeaseRevoke().getID())).build();
+                case LEASE_CHECKPOINT -> RaftReply.newBuilder().setLeaseCheckpoint(lessor.checkpoint(txn, entry.getLeaseCheckpoint())).build();
                 case REQUEST_NOT_SET -> RaftReply.newBuilder().setError("INTERNAL").build();
             };
         } catch (EtchException e) {
@@ -62,6 +68,7 @@ public final class Applier implements EntryApplier {
             txn.discardChanges();
             reply = RaftReply.newBuilder().setError("INTERNAL").build();
         }
+        lessor.track(txn);
         txn.commit(term, index);
         return reply;
     }

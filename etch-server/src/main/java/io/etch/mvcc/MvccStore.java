@@ -354,6 +354,26 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** What {@link #forEachLiveKey} calls for each key that exists at the current revision. */
+    @FunctionalInterface
+    public interface LiveKeyVisitor {
+        void visit(ByteString key, long lease);
+    }
+
+    /**
+     * Visits every key alive at the current revision with the lease it is attached to (0 for none),
+     * in key order. For rebuilding lease attachments at start; call before apply begins.
+     */
+    public void forEachLiveKey(LiveKeyVisitor visitor) {
+        long rev = state.currentRev;
+        for (KeyIndex ki : index.all()) {
+            KeyIndex.Found f = ki.get(rev);
+            if (f != null) {
+                visitor.visit(ki.key(), storedValue(f.modified()).getLease());
+            }
+        }
+    }
+
     /** The txn's changes as watch events, prev_kv as of the revision before (none for creations). */
     private List<Event> events(WriteTxn txn) {
         List<Event> events = new ArrayList<>(txn.changes().size());

@@ -75,6 +75,20 @@ public final class WriteTxn implements AutoCloseable {
         return !changes.isEmpty();
     }
 
+    /** What {@link #forEachChange} calls for each key the txn wrote, in write order. */
+    @FunctionalInterface
+    public interface ChangeVisitor {
+        /** {@code lease} is the key's lease after a put (0 for none); 0 after a delete. */
+        void visit(ByteString key, long lease, boolean deleted);
+    }
+
+    /** Visits the txn's KV changes so far (for keeping lease attachments in step with the keys). */
+    public void forEachChange(ChangeVisitor visitor) {
+        for (Change c : changes) {
+            visitor.visit(c.kv().getKey(), c.delete() ? 0 : c.kv().getLease(), c.delete());
+        }
+    }
+
     /**
      * etcd's check of a Range op inside a Txn before anything is applied: revision 0 is fine, a
      * revision above the txn's start revision is FUTURE_REV, one below the compacted revision

@@ -30,11 +30,13 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 final class EtchStateMachine extends BaseStateMachine {
 
     private final EntryApplier applier;
+    private final LeaderQueries queries;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile TermIndex durableUpTo;
 
-    EtchStateMachine(EntryApplier applier) {
+    EtchStateMachine(EntryApplier applier, LeaderQueries queries) {
         this.applier = applier;
+        this.queries = queries;
     }
 
     @Override
@@ -88,10 +90,18 @@ final class EtchStateMachine extends BaseStateMachine {
         super.notifyTermIndexUpdated(term, index);
     }
 
-    /** A linearizable read reaches here once the local state has caught up with the read index. */
+    /**
+     * A linearizable read barrier (empty message) reaches here once the local state has caught up
+     * with the read index; a leader query (sent non-linearizably, so only the leader gets it) is
+     * answered by the server.
+     */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        if (request.getContent().isEmpty()) {
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
+        return queries.answer(request.getContent().toByteArray())
+                .thenApply(answer -> Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
     }
 
     @Override

@@ -50,6 +50,11 @@ public final class RaftNode implements AutoCloseable {
     private final AtomicLong callIds = new AtomicLong();
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
+        this(settings, bindAddress, applier, LeaderQueries.NONE);
+    }
+
+    public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier,
+                    LeaderQueries queries) throws IOException {
         this.settings = settings;
         this.selfPeer = RaftMember.peerId(settings.selfId());
         this.group = RaftGroup.valueOf(
@@ -59,7 +64,7 @@ public final class RaftNode implements AutoCloseable {
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(group)
-                .setStateMachine(new EtchStateMachine(applier))
+                .setStateMachine(new EtchStateMachine(applier, queries))
                 .setProperties(props)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -136,6 +141,24 @@ public final class RaftNode implements AutoCloseable {
                     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                         throw new CompletionException(EtcdError.INTERNAL.exception());
                     }
+                });
+    }
+
+    /**
+     * Sends a query to the leader's {@link LeaderQueries} (through Ratis' client, which finds the
+     * leader and retries on a leader change) and returns its answer.
+     */
+    public CompletableFuture<byte[]> askLeader(byte[] query) {
+        return forwarder.async().sendReadOnlyNonLinearizable(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)))
+                .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        throw new CompletionException(translate(error));
+                    }
+                    if (!reply.isSuccess()) {
+                        throw new CompletionException(translate(reply.getException()));
+                    }
+                    return reply.getMessage().getContent().toByteArray();
                 });
     }
 

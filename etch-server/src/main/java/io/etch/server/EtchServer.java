@@ -12,11 +12,25 @@ import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.etcdserverpb.StatusResponse;
 import io.etch.api.etcdserverpb.TxnRequest;
 import io.etch.api.etcdserverpb.TxnResponse;
+import io.etch.api.etcdserverpb.LeaseGrantRequest;
+import io.etch.api.etcdserverpb.LeaseGrantResponse;
+import io.etch.api.etcdserverpb.LeaseKeepAliveRequest;
+import io.etch.api.etcdserverpb.LeaseKeepAliveResponse;
+import io.etch.api.etcdserverpb.LeaseLeasesResponse;
+import io.etch.api.etcdserverpb.LeaseRevokeRequest;
+import io.etch.api.etcdserverpb.LeaseRevokeResponse;
+import io.etch.api.etcdserverpb.LeaseStatus;
+import io.etch.api.etcdserverpb.LeaseTimeToLiveRequest;
+import io.etch.api.etcdserverpb.LeaseTimeToLiveResponse;
+import io.etch.api.raftpb.LeaderAnswer;
+import io.etch.api.raftpb.LeaderQuery;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.Applier;
 import io.etch.apply.KvRequestValidator;
 import io.etch.errors.EtcdError;
+import io.etch.errors.EtchException;
+import io.etch.lease.Lessor;
 import io.etch.mvcc.MvccStore;
 import io.etch.raft.RaftMember;
 import io.etch.raft.RaftNode;
@@ -48,6 +62,9 @@ public final class EtchServer implements AutoCloseable {
     private final Backend backend;
     private final MvccStore store;
     private final Applier applier;
+    private final Lessor lessor;
+    private final LeaderLeases leaderLeases;
+    private final LeaseIds leaseIds;
     private final RaftNode raft;
     private final Executor readExecutor;
     private final ScheduledExecutorService timers;
@@ -60,9 +77,14 @@ public final class EtchServer implements AutoCloseable {
         Files.createDirectories(settings.raftLogDir());
         this.backend = Backend.open(settings.storeDir());
         this.store = MvccStore.open(backend);
-        // Leases arrive with the lease service; until then every lease id is unknown, as etcd says.
-        this.applier = new Applier(backend, store, leaseId -> false);
-        this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier);
+        this.lessor = Lessor.open(backend, store, settings.leaseCheckpointInterval().toNanos());
+        this.applier = new Applier(backend, store, lessor);
+        this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
+        LeaderLeases[] duties = new LeaderLeases[1];
+        this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier,
+                query -> duties[0].answer(query));
+        this.leaderLeases = new LeaderLeases(lessor, raft, settings.election().toNanos(), raft::propose);
+        duties[0] = leaderLeases;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "etch-timers");
             t.setDaemon(true);
@@ -90,6 +112,8 @@ public final class EtchServer implements AutoCloseable {
                 hex(settings.memberId()), settings.name(), hex(settings.clusterId()), settings.dataDir(),
                 server.store.currentRevision(), server.store.appliedIndex());
         server.raft.start();
+        server.timers.scheduleWithFixedDelay(server.leaderLeases::tick,
+                LeaderLeases.TICK_MILLIS, LeaderLeases.TICK_MILLIS, TimeUnit.MILLISECONDS);
         server.awaitReadiness();
         server.startAutoCompaction();
         return server;
@@ -174,6 +198,96 @@ public final class EtchServer implements AutoCloseable {
             return logical;
         }
         return logical.thenCompose(r -> applier.physicalCompaction(request.getRevision()).thenApply(v -> r));
+    }
+
+    public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+        if (request.getTTL() > Lessor.MAX_TTL) {
+            return CompletableFuture.failedFuture(EtcdError.LEASE_TTL_TOO_LARGE.exception());
+        }
+        LeaseGrantRequest.Builder r = request.toBuilder().setTTL(Math.max(request.getTTL(), settings.minLeaseTtl()));
+        if (request.getID() != 0) {
+            return grant(r.build(), 0);
+        }
+        return grant(r.setID(leaseIds.next()).build(), 3);
+    }
+
+    /** Proposes a grant; a server-chosen id that happens to exist is replaced by a new one. */
+    private CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest r, int retries) {
+        return propose(RaftEntry.newBuilder().setLeaseGrant(r).build(), RaftReply::getLeaseGrant)
+                .thenApply(g -> g.toBuilder().setHeader(header(g.getHeader().getRevision())).build())
+                .exceptionallyCompose(e -> retries > 0 && errorIs(e, EtcdError.LEASE_EXIST)
+                        ? grant(r.toBuilder().setID(leaseIds.next()).build(), retries - 1)
+                        : CompletableFuture.failedFuture(e));
+    }
+
+    private static boolean errorIs(Throwable e, EtcdError error) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof EtchException x && x.error() == error;
+    }
+
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
+        return propose(RaftEntry.newBuilder().setLeaseRevoke(request).build(), RaftReply::getLeaseRevoke)
+                .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
+    }
+
+    /**
+     * Renews a lease on the leader (forwarded there from other members). Completes with the new
+     * TTL, or LEASE_NOT_FOUND.
+     */
+    public CompletableFuture<LeaseKeepAliveResponse> leaseRenew(long id) {
+        if (raft.isLeader()) {
+            try {
+                long ttl = leaderLeases.renew(id);
+                return CompletableFuture.completedFuture(LeaseKeepAliveResponse.newBuilder()
+                        .setHeader(header(store.currentRevision())).setID(id).setTTL(ttl).build());
+            } catch (EtchException e) {
+                if (e.error() != EtcdError.NOT_LEADER) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+        }
+        LeaderQuery query = LeaderQuery.newBuilder().setLeaseRenew(LeaseKeepAliveRequest.newBuilder().setID(id)).build();
+        return askLeader(query).thenApply(a -> a.getLeaseRenew().toBuilder()
+                .setHeader(header(store.currentRevision())).build());
+    }
+
+    /** TimeToLive as the leader sees it; TTL -1 for an unknown lease, as etcd. */
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+        CompletableFuture<LeaseTimeToLiveResponse> answer;
+        if (raft.isLeader()) {
+            answer = raft.readBarrier().thenApplyAsync(v -> leaderLeases.timeToLive(request), readExecutor);
+        } else {
+            answer = askLeader(LeaderQuery.newBuilder().setLeaseTimeToLive(request).build())
+                    .thenApply(LeaderAnswer::getLeaseTimeToLive);
+        }
+        return answer.thenApply(r -> r.toBuilder().setHeader(header(store.currentRevision())).build());
+    }
+
+    public CompletableFuture<LeaseLeasesResponse> leaseLeases() {
+        return raft.readBarrier().thenApplyAsync(v -> {
+            LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(header(store.currentRevision()));
+            for (long id : lessor.ids()) {
+                b.addLeases(LeaseStatus.newBuilder().setID(id));
+            }
+            return b.build();
+        }, readExecutor);
+    }
+
+    private CompletableFuture<LeaderAnswer> askLeader(LeaderQuery query) {
+        return raft.askLeader(query.toByteArray()).thenApply(bytes -> {
+            LeaderAnswer a;
+            try {
+                a = LeaderAnswer.parseFrom(bytes);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CompletionException(EtcdError.INTERNAL.exception());
+            }
+            if (a.getAnswerCase() == LeaderAnswer.AnswerCase.ERROR) {
+                EtcdError error = errorOf(a.getError());
+                // The member asked stopped leading meanwhile: to the client that is a timeout to retry.
+                throw new CompletionException((error == EtcdError.NOT_LEADER ? EtcdError.TIMEOUT : error).exception());
+            }
+            return a;
+        });
     }
 
     private <T> CompletableFuture<T> propose(RaftEntry entry, Function<RaftReply, T> result) {

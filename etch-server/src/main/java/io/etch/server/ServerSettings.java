@@ -21,7 +21,11 @@ public record ServerSettings(
         Duration election,
         long maxRequestBytes,
         int maxTxnOps,
-        AutoCompaction autoCompaction) {
+        AutoCompaction autoCompaction,
+        Duration leaseCheckpointInterval) {
+
+    /** etcd's default interval between lease checkpoints. */
+    public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
 
     /**
      * etcd's --auto-compaction-mode and --auto-compaction-retention, resolved: keep {@code period} of
@@ -33,6 +37,17 @@ public record ServerSettings(
         public boolean enabled() {
             return !period.isZero() || revisions > 0;
         }
+    }
+
+    /**
+     * etcd's minimum lease TTL in seconds: one and a half election timeouts (counted in whole
+     * heartbeat ticks), rounded up, so a lease cannot expire during a normal leader election.
+     */
+    public long minLeaseTtl() {
+        long heartbeatMs = Math.max(1, heartbeat.toMillis());
+        long electionTicks = election.toMillis() / heartbeatMs;
+        long minMs = (3 * electionTicks) / 2 * heartbeatMs;
+        return (minMs + 999) / 1000;
     }
 
     /** etcd's rule: a request waits at most 5 s plus two election timeouts. */

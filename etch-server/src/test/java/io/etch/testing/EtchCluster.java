@@ -67,7 +67,7 @@ public final class EtchCluster implements AutoCloseable {
         Member m = members.get(i);
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
-                ServerSettings.AutoCompaction.OFF);
+                ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL);
     }
 
     private void startMemberAsync(int i) throws IOException {
