@@ -25,6 +25,8 @@ class QuorumLossTest {
                 KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
                 ByteString key = ByteString.copyFromUtf8("k");
                 kv.put(PutRequest.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8("v")).build());
+                // A linearizable read here waits until this member has applied the write itself.
+                kv.range(RangeRequest.newBuilder().setKey(key).build());
                 cluster.stop(1);
                 cluster.stop(2);
 
