@@ -148,7 +148,8 @@ public final class EtchMain {
                 Duration.ofMillis(config.heartbeatIntervalMs()),
                 Duration.ofMillis(config.electionTimeoutMs()),
                 config.maxRequestBytes(),
-                (int) config.maxTxnOps());
+                (int) config.maxTxnOps(),
+                config.experimentalWatchProgressNotifyInterval());
     }
 
     private static InetSocketAddress socketAddress(String url) {

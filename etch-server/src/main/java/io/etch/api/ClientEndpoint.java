@@ -34,7 +34,8 @@ public final class ClientEndpoint implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addService(new KvService(server))
                 .addService(new MaintenanceService(server))
-                .addService(new ClusterService(server));
+                .addService(new ClusterService(server))
+                .addService(new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES));
         return new ClientEndpoint(builder.build().start());
     }
 

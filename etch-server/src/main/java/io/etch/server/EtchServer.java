@@ -22,6 +22,7 @@ import io.etch.raft.RaftMember;
 import io.etch.raft.RaftNode;
 import io.etch.raft.RaftSettings;
 import io.etch.storage.Backend;
+import io.etch.watch.WatchHub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class EtchServer implements AutoCloseable {
     private final ServerSettings settings;
     private final Backend backend;
     private final MvccStore store;
+    private final WatchHub watchHub;
     private final Applier applier;
     private final RaftNode raft;
     private final Executor readExecutor;
@@ -60,6 +62,9 @@ public final class EtchServer implements AutoCloseable {
         Files.createDirectories(settings.raftLogDir());
         this.backend = Backend.open(settings.storeDir());
         this.store = MvccStore.open(backend);
+        // Before Raft starts: every revision applied from now on, replayed ones too, reaches watchers.
+        this.watchHub = new WatchHub(store, settings.watchProgressNotifyInterval());
+        store.setListener(watchHub);
         // Leases arrive with the lease service; until then every lease id is unknown, as etcd says.
         this.applier = new Applier(backend, store, leaseId -> false);
         this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier);
@@ -234,6 +239,11 @@ public final class EtchServer implements AutoCloseable {
         return store.currentRevision();
     }
 
+    /** Every watcher of this member, fed by apply. */
+    public WatchHub watchHub() {
+        return watchHub;
+    }
+
     public static String hex(long id) {
         return Long.toHexString(id);
     }
@@ -243,6 +253,7 @@ public final class EtchServer implements AutoCloseable {
         timers.shutdownNow();
         try {
             raft.close();
+            watchHub.close();
         } finally {
             try {
                 backend.flush();

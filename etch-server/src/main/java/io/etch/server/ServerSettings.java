@@ -20,7 +20,8 @@ public record ServerSettings(
         Duration heartbeat,
         Duration election,
         long maxRequestBytes,
-        int maxTxnOps) {
+        int maxTxnOps,
+        Duration watchProgressNotifyInterval) {
 
     /** etcd's rule: a request waits at most 5 s plus two election timeouts. */
     public Duration requestTimeout() {
