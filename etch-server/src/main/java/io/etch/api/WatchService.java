@@ -9,7 +9,10 @@ import io.etch.watch.WatchHub;
 import io.etch.watch.WatchStream;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.etch.errors.EtcdError;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -28,12 +31,21 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private final WatchHub hub;
     private final Executor executor;
     private final long fragmentBytes;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
 
     WatchService(EtchServer server, Executor executor, long fragmentBytes) {
         this.server = server;
         this.hub = server.watchHub();
         this.executor = executor;
         this.fragmentBytes = fragmentBytes;
+    }
+
+    /**
+     * Ends every open stream with etcd's "server stopped" (UNAVAILABLE), so clients resume
+     * elsewhere or after a restart from their last revision + 1.
+     */
+    void stop() {
+        connections.forEach(Connection::stop);
     }
 
     @Override
@@ -46,12 +58,19 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         private final AtomicInteger wip = new AtomicInteger();
         private final WatchStream stream;
         private volatile boolean done;
+        private volatile boolean stopping;
 
         Connection(ServerCallStreamObserver<WatchResponse> call) {
             this.call = call;
             this.stream = hub.openStream(this::signal);
             call.setOnReadyHandler(this::signal);
             call.setOnCancelHandler(this::finish);
+            connections.add(this);
+        }
+
+        void stop() {
+            stopping = true;
+            signal();
         }
 
         /** Something to send or room to send it: one drain at a time, on the executor. */
@@ -65,6 +84,10 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             int missed = 1;
             do {
                 try {
+                    if (stopping && !done) {
+                        finish();
+                        call.onError(EtcdError.STOPPED.status().asRuntimeException());
+                    }
                     while (!done && call.isReady()) {
                         WatchStream.Outgoing o = stream.poll();
                         if (o == null) {
@@ -130,6 +153,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         private void finish() {
             if (!done) {
                 done = true;
+                connections.remove(this);
                 stream.close();
             }
         }
