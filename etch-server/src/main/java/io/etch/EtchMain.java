@@ -150,7 +150,8 @@ public final class EtchMain {
                 config.maxRequestBytes(),
                 (int) config.maxTxnOps(),
                 autoCompaction(config),
-                ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL);
+                ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
+                config.experimentalWatchProgressNotifyInterval());
     }
 
     private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {

@@ -16,13 +16,16 @@ public final class ClientEndpoint implements AutoCloseable {
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
     private final Server grpc;
+    private final WatchService watch;
 
-    private ClientEndpoint(Server grpc) {
+    private ClientEndpoint(Server grpc, WatchService watch) {
         this.grpc = grpc;
+        this.watch = watch;
     }
 
     public static ClientEndpoint start(EtchServer server, List<InetSocketAddress> addresses, Executor executor)
             throws IOException {
+        WatchService watch = new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
             builder.addListenAddress(extra);
@@ -35,13 +38,15 @@ public final class ClientEndpoint implements AutoCloseable {
                 .addService(new KvService(server))
                 .addService(new MaintenanceService(server))
                 .addService(new ClusterService(server))
-                .addService(new LeaseService(server));
-        return new ClientEndpoint(builder.build().start());
+                .addService(new LeaseService(server))
+                .addService(watch);
+        return new ClientEndpoint(builder.build().start(), watch);
     }
 
     @Override
     public void close() throws InterruptedException {
         grpc.shutdown();
+        watch.stop(); // watch streams never end on their own
         if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
             grpc.shutdownNow();
         }

@@ -36,6 +36,7 @@ import io.etch.raft.RaftMember;
 import io.etch.raft.RaftNode;
 import io.etch.raft.RaftSettings;
 import io.etch.storage.Backend;
+import io.etch.watch.WatchHub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -61,6 +62,7 @@ public final class EtchServer implements AutoCloseable {
     private final ServerSettings settings;
     private final Backend backend;
     private final MvccStore store;
+    private final WatchHub watchHub;
     private final Applier applier;
     private final Lessor lessor;
     private final LeaderLeases leaderLeases;
@@ -77,6 +79,9 @@ public final class EtchServer implements AutoCloseable {
         Files.createDirectories(settings.raftLogDir());
         this.backend = Backend.open(settings.storeDir());
         this.store = MvccStore.open(backend);
+        // Before Raft starts: every revision applied from now on, replayed ones too, reaches watchers.
+        this.watchHub = new WatchHub(store, settings.watchProgressNotifyInterval());
+        store.setListener(watchHub);
         this.lessor = Lessor.open(backend, store, settings.leaseCheckpointInterval().toNanos());
         this.applier = new Applier(backend, store, lessor);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
@@ -379,6 +384,11 @@ public final class EtchServer implements AutoCloseable {
         return store.currentRevision();
     }
 
+    /** Every watcher of this member, fed by apply. */
+    public WatchHub watchHub() {
+        return watchHub;
+    }
+
     public static String hex(long id) {
         return Long.toHexString(id);
     }
@@ -388,6 +398,7 @@ public final class EtchServer implements AutoCloseable {
         timers.shutdownNow();
         try {
             raft.close();
+            watchHub.close();
         } finally {
             try {
                 backend.flush();

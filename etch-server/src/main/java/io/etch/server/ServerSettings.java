@@ -22,7 +22,8 @@ public record ServerSettings(
         long maxRequestBytes,
         int maxTxnOps,
         AutoCompaction autoCompaction,
-        Duration leaseCheckpointInterval) {
+        Duration leaseCheckpointInterval,
+        Duration watchProgressNotifyInterval) {
 
     /** etcd's default interval between lease checkpoints. */
     public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);

@@ -27,8 +27,10 @@ public final class EtchCluster implements AutoCloseable {
     private final List<InetSocketAddress> peerAddresses = new ArrayList<>();
     private final EtchMember[] running;
     private final long clusterId;
+    private final Duration watchProgressInterval;
 
-    private EtchCluster(int size) throws IOException {
+    private EtchCluster(int size, Duration watchProgressInterval) throws IOException {
+        this.watchProgressInterval = watchProgressInterval;
         this.root = Files.createTempDirectory("etch-cluster");
         this.running = new EtchMember[size];
         String token = "etch-test-" + System.nanoTime();
@@ -48,7 +50,12 @@ public final class EtchCluster implements AutoCloseable {
 
     /** Starts {@code size} members and waits until every one of them can serve. */
     public static EtchCluster start(int size) throws IOException {
-        EtchCluster cluster = new EtchCluster(size);
+        return start(size, Duration.ofMinutes(10));
+    }
+
+    /** As {@link #start(int)}, with etcd's --experimental-watch-progress-notify-interval. */
+    public static EtchCluster start(int size, Duration watchProgressInterval) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, watchProgressInterval);
         try {
             for (int i = 0; i < size; i++) {
                 cluster.startMemberAsync(i);
@@ -67,7 +74,8 @@ public final class EtchCluster implements AutoCloseable {
         Member m = members.get(i);
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
-                ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL);
+                ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
+                watchProgressInterval);
     }
 
     private void startMemberAsync(int i) throws IOException {
