@@ -58,7 +58,7 @@ run etcd 23790 23800 /usr/bin/etcd
 run etch 33790 33800 "$root/bin/etch"
 
 # watch-latency prints a second percentile block (from the put's response); the first is from the send.
-p99() { grep -m1 '99% in' "$1" | awk '{print $3}'; }
+p99() { grep -m1 '99% in' "$1" 2>/dev/null | awk '{print $3}'; }
 rps() { if grep -q 'Events/sec' "$1" 2>/dev/null; then grep -m1 'Events/sec' "$1"; else grep -m1 'Requests/sec' "$1" 2>/dev/null; fi | awk '{print $2}'; }
 printf '%-22s %12s %10s %12s %10s %8s %8s\n' test etcd-req/s etcd-p99 etch-req/s etch-p99 rps-x p99-x
 for t in put put-1client range-l range-s watch; do
