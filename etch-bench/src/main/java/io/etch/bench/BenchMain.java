@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "etch-bench", mixinStandardHelpOptions = true, version = "etch-bench 0.1.0",
     description = {"A low-level benchmark tool for etcd v3 compatible servers.",
         "It uses gRPC directly and does not depend on an etcd client library."},
-    subcommands = {PutCommand.class, RangeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PutCommand.class, RangeCommand.class, WatchLatencyCommand.class, CommandLine.HelpCommand.class})
 public final class BenchMain {
     @Option(names = "--endpoints", split = ",", defaultValue = "127.0.0.1:2379", scope = ScopeType.INHERIT,
         paramLabel = "HOST:PORT", description = "gRPC endpoints, comma separated (default: ${DEFAULT-VALUE})")

@@ -81,7 +81,7 @@ final class LoadRunner {
         }
     }
 
-    private static ManagedChannel open(String endpoint) {
+    static ManagedChannel open(String endpoint) {
         String hostPort = endpoint;
         if (hostPort.startsWith("http://")) {
             hostPort = hostPort.substring("http://".length());
@@ -109,7 +109,7 @@ final class LoadRunner {
     }
 
     /** Connects every channel up front so that connection setup does not count as request latency. */
-    private void awaitConnected(List<ManagedChannel> channels) throws InterruptedException {
+    void awaitConnected(List<ManagedChannel> channels) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MILLIS);
         for (ManagedChannel ch : channels) {
             while (true) {
