@@ -31,14 +31,9 @@ class CrashRecoveryIT {
 
     @Test
     void acknowledgedWritesSurviveKillNine() throws Exception {
-        int clientPort = EtchProcess.freePort();
-        int peerPort = EtchProcess.freePort();
-        String client = "http://127.0.0.1:" + clientPort;
-        String peer = "http://127.0.0.1:" + peerPort;
-        List<String> flags = List.of("--name", "crash", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "crash=" + peer);
+        EtchProcess.SingleMember member = EtchProcess.SingleMember.at("crash", dir.resolve("data"));
+        String client = member.clientUrl();
+        List<String> flags = member.flags();
         Map<String, Long> acknowledged = new ConcurrentHashMap<>();
         try (EtchProcess etch = new EtchProcess(flags, dir.resolve("etch.log"))) {
             etch.start();

@@ -47,6 +47,18 @@ public final class EtchProcess implements AutoCloseable {
         }
     }
 
+    /** etcd's flags for a single member on fresh loopback ports; {@code clientUrl} is where to reach it. */
+    public record SingleMember(String clientUrl, List<String> flags) {
+        public static SingleMember at(String name, Path dataDir) {
+            String client = "http://127.0.0.1:" + freePort();
+            String peer = "http://127.0.0.1:" + freePort();
+            return new SingleMember(client, List.of("--name", name, "--data-dir", dataDir.toString(),
+                    "--listen-client-urls", client, "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", name + "=" + peer));
+        }
+    }
+
     /** Starts the process and waits until it logs that it publishes itself and serves clients. */
     public void start() throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();

@@ -28,14 +28,9 @@ class LeaseKillNineIT {
 
     @Test
     void leasesSurviveKillNineAndExpiryResumes() throws Exception {
-        int clientPort = EtchProcess.freePort();
-        int peerPort = EtchProcess.freePort();
-        String client = "http://127.0.0.1:" + clientPort;
-        String peer = "http://127.0.0.1:" + peerPort;
-        List<String> flags = List.of("--name", "lease", "--data-dir", dir.resolve("data").toString(),
-                "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "lease=" + peer);
+        EtchProcess.SingleMember member = EtchProcess.SingleMember.at("lease", dir.resolve("data"));
+        String client = member.clientUrl();
+        List<String> flags = member.flags();
         long longLease;
         long shortLease;
         try (EtchProcess etch = new EtchProcess(flags, dir.resolve("etch.log"))) {
