@@ -192,6 +192,38 @@ final class SeedGo {
         }
     }
 
+    private static final String KEEP_ALIVE = "收到续租响应 ";
+    private static final String LEASE_ENDED = "租约失效";
+
+    /**
+     * The lease and lock programs print a keep-alive line per renewal and may end with "租约失效":
+     * how many depends on timing, so those lines are checked here (lease id shape, their count
+     * within bounds, one lease, "租约失效" only last) and dropped. Returns the rest and the exit.
+     */
+    static String dropKeepAlives(Output output, Server server, java.util.Set<Long> ids,
+            int minKeepAlives, int maxKeepAlives, String transcripts) throws IOException {
+        List<String> rest = new java.util.ArrayList<>();
+        int keepAlives = 0;
+        List<String> lines = output.lines();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.startsWith(KEEP_ALIVE)) {
+                ids.add(assertLeaseIdShape(line.substring(KEEP_ALIVE.length()), server));
+                keepAlives++;
+            } else if (line.equals(LEASE_ENDED)) {
+                assertThat(i).as("against %s: \"%s\" only as the last line:%s", server.name(), LEASE_ENDED, transcripts)
+                        .isEqualTo(lines.size() - 1);
+            } else {
+                rest.add(line);
+            }
+        }
+        assertThat(keepAlives).as("against %s: keep-alive responses:%s", server.name(), transcripts)
+                .isBetween(minKeepAlives, maxKeepAlives);
+        assertThat(ids).as("against %s: one lease per program:%s", server.name(), transcripts).hasSizeLessThanOrEqualTo(1);
+        rest.add("exit=" + output.exit());
+        return String.join("\n", rest);
+    }
+
     /** A started program whose merged stdout and stderr go to a file. */
     static final class Run {
         private final Process process;

@@ -3,10 +3,7 @@ package io.etch.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SeedGoLeaseIT {
 
-    private static final String KEEP_ALIVE = "收到续租响应 ";
-    private static final String ENDED = "租约失效";
 
     @TempDir
     Path dir;
@@ -65,26 +60,6 @@ class SeedGoLeaseIT {
 
     /** Checks and drops the keep-alive lines and "租约失效" (see the class comment); returns the rest and the exit. */
     static String normalise(SeedGo.Output output, SeedGo.Server server) throws Exception {
-        List<String> rest = new ArrayList<>();
-        Set<Long> ids = new HashSet<>();
-        int keepAlives = 0;
-        List<String> lines = output.lines();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.startsWith(KEEP_ALIVE)) {
-                ids.add(SeedGo.assertLeaseIdShape(line.substring(KEEP_ALIVE.length()), server));
-                keepAlives++;
-            } else if (line.equals(ENDED)) {
-                assertThat(i).as("against %s: \"%s\" only as the last line:\n%s", server.name(), ENDED, output.text())
-                        .isEqualTo(lines.size() - 1);
-            } else {
-                rest.add(line);
-            }
-        }
-        assertThat(keepAlives).as("against %s: keep-alive responses before the program ends:\n%s",
-                server.name(), output.text()).isBetween(0, 1);
-        assertThat(ids).as("against %s: one lease:\n%s", server.name(), output.text()).hasSizeLessThanOrEqualTo(1);
-        rest.add("exit=" + output.exit());
-        return String.join("\n", rest);
+        return SeedGo.dropKeepAlives(output, server, new HashSet<>(), 0, 1, "\n" + output.text());
     }
 }

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -46,8 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SeedGoLockIT {
 
-    private static final String KEEP_ALIVE = "收到续租响应 ";
-    private static final String ENDED = "租约失效";
     private static final String WON = "处理业务";
     private static final String LOST = "锁已被占用： job9lock";
 
@@ -109,29 +105,9 @@ class SeedGoLockIT {
         return new Race(w, l, transcripts);
     }
 
-    /** Checks and drops keep-alive lines and "租约失效" (see the class comment); returns the rest and the exit. */
     private static String normalise(SeedGo.Output output, SeedGo.Server server, Set<Long> ids,
             int minKeepAlives, int maxKeepAlives, String transcripts) throws Exception {
-        List<String> rest = new ArrayList<>();
-        int keepAlives = 0;
-        List<String> lines = output.lines();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.startsWith(KEEP_ALIVE)) {
-                ids.add(SeedGo.assertLeaseIdShape(line.substring(KEEP_ALIVE.length()), server));
-                keepAlives++;
-            } else if (line.equals(ENDED)) {
-                assertThat(i).as("against %s: \"%s\" only as the last line:%s", server.name(), ENDED, transcripts)
-                        .isEqualTo(lines.size() - 1);
-            } else {
-                rest.add(line);
-            }
-        }
-        assertThat(keepAlives).as("against %s: keep-alive responses:%s", server.name(), transcripts)
-                .isBetween(minKeepAlives, maxKeepAlives);
-        assertThat(ids).as("against %s: one lease per copy:%s", server.name(), transcripts).hasSizeLessThanOrEqualTo(1);
-        rest.add("exit=" + output.exit());
-        return String.join("\n", rest);
+        return SeedGo.dropKeepAlives(output, server, ids, minKeepAlives, maxKeepAlives, transcripts);
     }
 
     private void killedHolderLosesTheLockWhenItsLeaseExpires(SeedGo.Server server) throws Exception {
