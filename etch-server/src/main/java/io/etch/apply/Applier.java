@@ -3,6 +3,7 @@ package io.etch.apply;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.raftpb.RaftEntry;
+import io.etch.api.raftpb.RaftReplies;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.errors.EtchException;
 import io.etch.lease.Lessor;
@@ -14,8 +15,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Applies committed Raft entries to the store: one store transaction per entry, committed together
- * with the entry's term and index. A refused request changes nothing but the applied index.
+ * Applies committed Raft entries to the store: one store transaction per entry (a batch entry's
+ * requests in order, each with its own revision), committed together with the entry's term and
+ * index. A refused request changes nothing but the applied index.
  */
 public final class Applier implements EntryApplier {
 
@@ -47,6 +49,23 @@ public final class Applier implements EntryApplier {
         }
         WriteTxn txn = store.begin();
         RaftReply reply;
+        if (entry.getRequestCase() == RaftEntry.RequestCase.BATCH) {
+            // One request after another, each with its own revision; one storage write for all.
+            RaftReplies.Builder replies = RaftReplies.newBuilder();
+            for (RaftEntry request : entry.getBatch().getEntriesList()) {
+                replies.addReplies(applyRequest(txn, request, index));
+                txn.nextRequest();
+            }
+            reply = RaftReply.newBuilder().setBatch(replies).build();
+        } else {
+            reply = applyRequest(txn, entry, index);
+        }
+        txn.commit(term, index);
+        return reply;
+    }
+
+    private RaftReply applyRequest(WriteTxn txn, RaftEntry entry, long index) {
+        RaftReply reply;
         try {
             reply = switch (entry.getRequestCase()) {
                 case PUT -> RaftReply.newBuilder().setPut(kv.put(txn, entry.getPut())).build();
@@ -56,7 +75,8 @@ public final class Applier implements EntryApplier {
                 case LEASE_GRANT -> RaftReply.newBuilder().setLeaseGrant(lessor.grant(txn, entry.getLeaseGrant())).build();
                 case LEASE_REVOKE -> RaftReply.newBuilder().setLeaseRevoke(lessor.revoke(txn, entry.getLeaseRevoke().getID())).build();
                 case LEASE_CHECKPOINT -> RaftReply.newBuilder().setLeaseCheckpoint(lessor.checkpoint(txn, entry.getLeaseCheckpoint())).build();
-                case REQUEST_NOT_SET -> RaftReply.newBuilder().setError("INTERNAL").build();
+                // Members propose flat batches only.
+                case BATCH, REQUEST_NOT_SET -> RaftReply.newBuilder().setError("INTERNAL").build();
             };
         } catch (EtchException e) {
             txn.discardChanges();
@@ -69,7 +89,6 @@ public final class Applier implements EntryApplier {
             reply = RaftReply.newBuilder().setError("INTERNAL").build();
         }
         lessor.track(txn);
-        txn.commit(term, index);
         return reply;
     }
 

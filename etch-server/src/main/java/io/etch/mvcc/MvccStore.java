@@ -310,12 +310,10 @@ public final class MvccStore implements AutoCloseable {
     void commit(WriteTxn txn, long term, long appliedIndex) {
         try {
             List<WriteTxn.Change> changes = txn.changes();
-            boolean changed = !changes.isEmpty();
-            long newRev = changed ? txn.beginRev() + 1 : txn.beginRev();
+            long newRev = txn.endRevision();
             long compactRev = txn.pendingCompact();
             boolean compacting = compactRev != Long.MIN_VALUE;
             RevisionListener l = listener;
-            List<Event> events = changed && l != null ? events(txn) : null;
 
             var batch = txn.batch();
             for (WriteTxn.Change c : changes) {
@@ -334,15 +332,26 @@ public final class MvccStore implements AutoCloseable {
                 // Before the index changes: a reader that sees a compacted entry then sees this too.
                 state = new State(before.currentRev, newCompact, before.appliedTerm, before.appliedIndex);
             }
+            // Index entries are multi-version: published all at once, a reader at an earlier
+            // revision of this txn still finds what that revision held.
             index.publishAll(txn.txnIndex().changes());
-            state = new State(newRev, newCompact, term, appliedIndex);
-
-            if (events != null) {
-                try {
-                    l.onCommit(newRev, events);
-                } catch (RuntimeException e) {
-                    LOG.error("revision listener failed revision={}", newRev, e);
+            int from = 0;
+            while (from < changes.size()) {
+                long rev = changes.get(from).rev().main();
+                int to = from;
+                while (to < changes.size() && changes.get(to).rev().main() == rev) {
+                    to++;
                 }
+                boolean last = to == changes.size();
+                state = last ? new State(rev, newCompact, term, appliedIndex)
+                        : new State(rev, newCompact, before.appliedTerm, before.appliedIndex);
+                if (l != null) {
+                    notify(l, txn, rev, changes.subList(from, to));
+                }
+                from = to;
+            }
+            if (changes.isEmpty()) {
+                state = new State(newRev, newCompact, term, appliedIndex);
             }
             if (compacting) {
                 List<CompletableFuture<Void>> futures = List.copyOf(txn.compactionFutures());
@@ -351,6 +360,14 @@ public final class MvccStore implements AutoCloseable {
             }
         } finally {
             txn.finish();
+        }
+    }
+
+    private void notify(RevisionListener l, WriteTxn txn, long rev, List<WriteTxn.Change> changes) {
+        try {
+            l.onCommit(rev, () -> events(txn, rev, changes));
+        } catch (RuntimeException e) {
+            LOG.error("revision listener failed revision={}", rev, e);
         }
     }
 
@@ -374,11 +391,13 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
-    /** The txn's changes as watch events, prev_kv as of the revision before (none for creations). */
-    private List<Event> events(WriteTxn txn) {
-        List<Event> events = new ArrayList<>(txn.changes().size());
-        long rev = txn.beginRev() + 1;
-        for (WriteTxn.Change c : txn.changes()) {
+    /**
+     * One revision's changes as watch events, prev_kv as of the revision before (none for
+     * creations), found through the txn so that earlier revisions of the same txn count.
+     */
+    private static List<Event> events(WriteTxn txn, long rev, List<WriteTxn.Change> changes) {
+        List<Event> events = new ArrayList<>(changes.size());
+        for (WriteTxn.Change c : changes) {
             Event.Builder e = Event.newBuilder();
             if (c.delete()) {
                 e.setType(Event.EventType.DELETE).setKv(c.kv().toBuilder().setModRevision(rev));
@@ -387,9 +406,10 @@ public final class MvccStore implements AutoCloseable {
             }
             boolean creation = !c.delete() && c.kv().getCreateRevision() == c.kv().getModRevision();
             if (!creation) {
-                KeyValue prev = committedValue(c.kv().getKey(), txn.beginRev());
-                if (prev != null) {
-                    e.setPrevKv(prev);
+                KeyIndex ki = txn.txnIndex().get(c.kv().getKey());
+                KeyIndex.Found f = ki == null ? null : ki.get(rev - 1);
+                if (f != null) {
+                    e.setPrevKv(txn.valueAt(f.modified()));
                 }
             }
             events.add(e.build());

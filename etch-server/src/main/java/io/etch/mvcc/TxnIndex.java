@@ -1,7 +1,9 @@
 package io.etch.mvcc;
 
 import com.google.protobuf.ByteString;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -16,6 +18,11 @@ import java.util.TreeMap;
 final class TxnIndex implements IndexView {
     private final TreeIndex base;
     private final TreeMap<ByteString, KeyIndex> overlay = new TreeMap<>(TreeIndex.KEY_ORDER);
+    /** Undo records since the last {@link #mark()}: the overlay's entry before each set. */
+    private final List<Undo> undo = new ArrayList<>();
+
+    private record Undo(ByteString key, boolean present, KeyIndex previous) {
+    }
 
     TxnIndex(TreeIndex base) {
         this.base = base;
@@ -30,7 +37,26 @@ final class TxnIndex implements IndexView {
     }
 
     void set(ByteString key, KeyIndex ki) {
-        overlay.put(key, ki);
+        boolean present = overlay.containsKey(key);
+        undo.add(new Undo(key, present, overlay.put(key, ki)));
+    }
+
+    /** Keeps every change so far: a later {@link #rollback()} goes back to here. */
+    void mark() {
+        undo.clear();
+    }
+
+    /** Undoes every change since the last {@link #mark()} (or since the start). */
+    void rollback() {
+        for (int i = undo.size() - 1; i >= 0; i--) {
+            Undo u = undo.get(i);
+            if (u.present) {
+                overlay.put(u.key, u.previous);
+            } else {
+                overlay.remove(u.key);
+            }
+        }
+        undo.clear();
     }
 
     boolean hasChanges() {
@@ -40,10 +66,6 @@ final class TxnIndex implements IndexView {
     /** The changes to publish: key → new index (null = remove). */
     Map<ByteString, KeyIndex> changes() {
         return overlay;
-    }
-
-    void clear() {
-        overlay.clear();
     }
 
     @Override

@@ -19,11 +19,14 @@ import java.util.concurrent.CompletableFuture;
 import org.rocksdb.WriteBatch;
 
 /**
- * The changes of one Raft entry. Opened by {@link MvccStore#begin()} on the apply thread; ends with
- * {@link #commit(long, long)} (or {@link #close()} to drop it without writing anything).
+ * The changes of one Raft entry: one request, or a batch of requests applied one after another.
+ * Opened by {@link MvccStore#begin()} on the apply thread; ends with {@link #commit(long, long)}
+ * (or {@link #close()} to drop it without writing anything), which writes every request's changes
+ * in one storage write.
  *
- * <p>All changes get the same main revision (the store's current revision + 1) and increasing sub
- * revisions. Reads through the txn see its own earlier changes; nothing is visible to other readers
+ * <p>Each request that changes something gets its own main revision (one more than the request
+ * before it) with increasing sub revisions; {@link #nextRequest()} ends one request and starts the
+ * next. Reads through the txn see its own earlier changes; nothing is visible to other readers
  * before commit. Not thread-safe: one thread uses it.
  */
 public final class WriteTxn implements AutoCloseable {
@@ -33,6 +36,10 @@ public final class WriteTxn implements AutoCloseable {
 
     private final MvccStore store;
     private final long beginRev;
+    /** The store's revision before the current request: beginRev plus the revisions made since. */
+    private long rev;
+    /** Where the current request's changes start in {@link #changes}. */
+    private int requestStart;
     private final long beginCompactMainRev;
     private final TxnIndex index;
     private final WriteBatch batch = new WriteBatch();
@@ -45,6 +52,7 @@ public final class WriteTxn implements AutoCloseable {
     WriteTxn(MvccStore store, long beginRev, long compactMainRev, TreeIndex published) {
         this.store = store;
         this.beginRev = beginRev;
+        this.rev = beginRev;
         this.beginCompactMainRev = compactMainRev;
         this.index = new TxnIndex(published);
     }
@@ -54,12 +62,29 @@ public final class WriteTxn implements AutoCloseable {
      * txn has changed something (etcd's write-txn revision).
      */
     public long revision() {
-        return changes.isEmpty() ? beginRev : beginRev + 1;
+        return requestChanged() ? rev + 1 : rev;
     }
 
-    /** The store's revision when the txn began (what a read view of the txn start reports). */
+    /** The store's revision when the current request began (what a read view of its start reports). */
     public long startRevision() {
-        return beginRev;
+        return rev;
+    }
+
+    /**
+     * Ends the current request and starts the next one, which sees every change so far and, if it
+     * changes something, gets the next revision.
+     */
+    public void nextRequest() {
+        checkOpen();
+        if (requestChanged()) {
+            rev++;
+        }
+        requestStart = changes.size();
+        index.mark();
+    }
+
+    private boolean requestChanged() {
+        return changes.size() > requestStart;
     }
 
     /**
@@ -82,9 +107,9 @@ public final class WriteTxn implements AutoCloseable {
         void visit(ByteString key, long lease, boolean deleted);
     }
 
-    /** Visits the txn's KV changes so far (for keeping lease attachments in step with the keys). */
+    /** Visits the current request's KV changes so far (for keeping lease attachments in step with the keys). */
     public void forEachChange(ChangeVisitor visitor) {
-        for (Change c : changes) {
+        for (Change c : changes.subList(requestStart, changes.size())) {
             visitor.visit(c.kv().getKey(), c.delete() ? 0 : c.kv().getLease(), c.delete());
         }
     }
@@ -98,7 +123,7 @@ public final class WriteTxn implements AutoCloseable {
         if (revision == 0) {
             return;
         }
-        if (revision > beginRev) {
+        if (revision > rev) {
             throw EtcdError.FUTURE_REV.exception();
         }
         if (revision < compactMainRev()) {
@@ -122,7 +147,7 @@ public final class WriteTxn implements AutoCloseable {
      */
     public PutResponse put(PutRequest r) {
         checkOpen();
-        long rev = beginRev + 1;
+        long rev = this.rev + 1;
         ByteString key = r.getKey();
         KeyIndex ki = index.get(key);
         KeyIndex.Found found = ki == null ? null : ki.get(rev);
@@ -136,7 +161,7 @@ public final class WriteTxn implements AutoCloseable {
         ByteString val = r.getIgnoreValue() ? prev.getValue() : r.getValue();
         long lease = r.getIgnoreLease() ? prev.getLease() : r.getLease();
 
-        Revision idxRev = new Revision(rev, changes.size());
+        Revision idxRev = new Revision(rev, changes.size() - requestStart);
         KeyValue kv = KeyValue.newBuilder()
                 .setKey(key)
                 .setValue(val)
@@ -176,9 +201,9 @@ public final class WriteTxn implements AutoCloseable {
                 resp.addPrevKvs(value(rv));
             }
         }
-        long rev = beginRev + 1;
+        long rev = this.rev + 1;
         for (KeyIndex ki : alive) {
-            Revision idxRev = new Revision(rev, changes.size());
+            Revision idxRev = new Revision(rev, changes.size() - requestStart);
             index.set(ki.key(), ki.tombstone(idxRev));
             changes.add(new Change(idxRev, KeyValue.newBuilder().setKey(ki.key()).build(), true));
         }
@@ -188,14 +213,16 @@ public final class WriteTxn implements AutoCloseable {
     }
 
     /**
-     * Drops every KV change made so far (and a compaction asked for in this txn), in the index too:
-     * a failed request leaves no trace. The batch keeps what others added to it.
+     * Drops every KV change the current request made (and a compaction it asked for), in the index
+     * too: a failed request leaves no trace. Earlier requests of the txn keep theirs; the batch
+     * keeps what others added to it.
      */
     public void discardChanges() {
         checkOpen();
-        index.clear();
-        changes.clear();
-        pendingValues.clear();
+        index.rollback();
+        List<Change> dropped = changes.subList(requestStart, changes.size());
+        dropped.forEach(c -> pendingValues.remove(c.rev()));
+        dropped.clear();
         pendingCompact = Long.MIN_VALUE;
         cancelCompactions();
     }
@@ -223,6 +250,16 @@ public final class WriteTxn implements AutoCloseable {
 
     long beginRev() {
         return beginRev;
+    }
+
+    /** The revision the txn ends at: the store's current revision once it is committed. */
+    long endRevision() {
+        return revision();
+    }
+
+    /** The value stored at {@code rev}, this txn's own changes included. */
+    KeyValue valueAt(Revision rev) {
+        return value(rev);
     }
 
     List<Change> changes() {

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,12 +108,13 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     // ------------------------------------------------------------------ apply side
 
     @Override
-    public void onCommit(long revision, List<Event> events) {
+    public void onCommit(long revision, Supplier<List<Event>> changes) {
         synchronized (lock) {
             lastRev = revision;
             if (syncedByKey.isEmpty() && syncedRanges.isEmpty()) {
                 return;
             }
+            List<Event> events = changes.get();
             Map<Watcher, List<Event>> matched = new IdentityHashMap<>();
             for (Event e : events) {
                 Set<Watcher> byKey = syncedByKey.get(e.getKv().getKey());
