@@ -6,6 +6,7 @@ import io.etch.apply.EntryApplier;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -31,12 +32,15 @@ final class EtchStateMachine extends BaseStateMachine {
 
     private final EntryApplier applier;
     private final LeaderQueries queries;
+    private final LongConsumer appliedListener;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile TermIndex durableUpTo;
 
-    EtchStateMachine(EntryApplier applier, LeaderQueries queries) {
+    /** {@code appliedListener} hears each applied index, after the entry is visible to readers. */
+    EtchStateMachine(EntryApplier applier, LeaderQueries queries, LongConsumer appliedListener) {
         this.applier = applier;
         this.queries = queries;
+        this.appliedListener = appliedListener;
     }
 
     @Override
@@ -77,6 +81,7 @@ final class EtchStateMachine extends BaseStateMachine {
             reply = RaftReply.newBuilder().setError("INTERNAL").build();
         }
         updateLastAppliedTermIndex(term, index);
+        appliedListener.accept(index);
         return CompletableFuture.completedFuture(
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
     }
@@ -88,6 +93,7 @@ final class EtchStateMachine extends BaseStateMachine {
             applier.applyEmpty(term, index);
         }
         super.notifyTermIndexUpdated(term, index);
+        appliedListener.accept(index);
     }
 
     /**

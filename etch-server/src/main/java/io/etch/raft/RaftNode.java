@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,16 +42,31 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * This member's place in the Raft group: proposes entries, serves the linearizable read barrier,
  * and tells who leads. Everything Ratis-specific stays behind this class.
+ *
+ * <p>The write path: {@link ProposalQueue} coalesces concurrent writes into one entry,
+ * {@link WriteSender} sends it to the leader under one identity until it is answered, and the
+ * reply is handed back once this member has applied the entry itself ({@link AppliedIndex}).
+ * Linearizable reads share ReadIndex rounds ({@link ReadIndexRounds}).
  */
 public final class RaftNode implements AutoCloseable {
+
+    /** Proposals in flight at once from one member; more writes wait and share the next entry. */
+    static final int MAX_PROPOSALS_IN_FLIGHT = 1;
 
     private final RaftSettings settings;
     private final RaftPeerId selfPeer;
     private final RaftGroup group;
     private final RaftServer server;
     private final RaftClient forwarder;
+    private final RaftClient writeClient;
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    private final ScheduledExecutorService timer;
+    private final ExecutorService completions;
+    private final AppliedIndex applied;
+    private final WriteSender writes;
+    private final ProposalQueue proposals;
+    private final ReadIndexRounds reads;
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
         this(settings, bindAddress, applier, LeaderQueries.NONE);
@@ -60,27 +79,50 @@ public final class RaftNode implements AutoCloseable {
         this.group = RaftGroup.valueOf(
                 RaftGroupId.valueOf(new UUID(settings.clusterId(), settings.clusterId())),
                 settings.members().stream().map(RaftMember::toPeer).toList());
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("etch-raft-retry"));
+        // Replies leave the apply thread here, so apply never runs a client's continuation.
+        this.completions = Executors.newSingleThreadExecutor(daemon("etch-raft-replies"));
+        this.applied = new AppliedIndex(applier.appliedIndex(), completions);
         RaftProperties props = serverProperties(settings, bindAddress);
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(group)
-                .setStateMachine(new EtchStateMachine(applier, queries))
+                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance))
                 .setProperties(props)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        this.forwarder = RaftClient.newBuilder()
-                .setProperties(clientProperties(settings))
+        this.forwarder = newClient(settings);
+        // Its own client, so its transport carries only requests with this member's write identity.
+        this.writeClient = newClient(settings);
+        long election = settings.election().toMillis();
+        this.writes = new WriteSender(server, group.getGroupId(), selfPeer, writeClient.getClientRpc(),
+                this::knownLeader, timer, Math.max(election, 200), Math.max(10, settings.heartbeat().toMillis() / 2));
+        this.proposals = new ProposalQueue(this::proposeEntry, MAX_PROPOSALS_IN_FLIGHT);
+        this.reads = new ReadIndexRounds(this::readIndexRound);
+    }
+
+    private RaftClient newClient(RaftSettings s) {
+        return RaftClient.newBuilder()
+                .setProperties(clientProperties(s))
                 .setRaftGroup(group)
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                        (int) Math.max(1, settings.requestTimeout().toMillis() / 100),
+                        (int) Math.max(1, s.requestTimeout().toMillis() / 100),
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
     }
 
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private static RaftProperties serverProperties(RaftSettings s, InetSocketAddress bind) {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
         GrpcConfigKeys.Server.setHost(p, bind.getHostString());
         GrpcConfigKeys.Server.setPort(p, bind.getPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(s.logDir().toFile()));
@@ -99,11 +141,25 @@ public final class RaftNode implements AutoCloseable {
         // transfer to lagging members exists, so Ratis must not truncate it.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+        // Ratis keeps recent log segments in heap for sending to followers; by default up to six
+        // segments or 200 MB, most of it entries every member applied long ago. Two small segments
+        // cover what a follower that is briefly behind needs; older entries are read from disk.
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf("24MB"));
+        // One AppendEntries carries up to the appender's byte limit and must hold the largest
+        // entry (a batch of writes, ProposalQueue.MAX_BYTES, or one request of up to
+        // --max-request-bytes); the log's write buffer (a direct buffer) must be larger still.
+        long appendBytes = Math.max(4L << 20, 2 * s.maxEntryBytes());
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(appendBytes));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(appendBytes + (64 << 10)));
         // Ratis otherwise appends an extra entry recording the commit index after commits (about one
         // per four writes under load): more log writes and a raft index that runs ahead of etcd's.
         RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
-        RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(30, TimeUnit.SECONDS));
+        // A re-sent write is recognised by the retry cache for this long; WriteSender re-sends for at
+        // most a request timeout, so the cache outlives every re-send by a wide margin.
+        RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(
+                Math.max(30_000, 4 * s.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
         return p;
     }
@@ -119,22 +175,21 @@ public final class RaftNode implements AutoCloseable {
         server.start();
     }
 
-    /** Replicates the entry, waits for it to be applied here or on the leader, and returns its reply. */
+    /**
+     * Replicates the entry (batched with other writes taken meanwhile), waits until this member
+     * applied it, and returns its reply.
+     */
     public CompletableFuture<RaftReply> propose(RaftEntry entry) {
+        return proposals.propose(entry);
+    }
+
+    private CompletableFuture<RaftReply> proposeEntry(RaftEntry entry) {
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
-        CompletableFuture<RaftClientReply> sent = isLeader()
-                ? submitLocal(message, RaftClientRequest.writeRequestType())
-                        .thenCompose(r -> r.getNotLeaderException() != null || r.getLeaderNotReadyException() != null
-                                ? forwarder.async().send(message)
-                                : CompletableFuture.completedFuture(r))
-                : forwarder.async().send(message);
-        return sent.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        return writes.send(message, settings.requestTimeout().toMillis())
+                .thenCompose(reply -> applied.await(reply.getLogIndex()).thenApply(v -> reply))
                 .handle((reply, error) -> {
                     if (error != null) {
                         throw new CompletionException(translate(error));
-                    }
-                    if (!reply.isSuccess()) {
-                        throw new CompletionException(translate(reply.getException()));
                     }
                     try {
                         return RaftReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
@@ -142,6 +197,15 @@ public final class RaftNode implements AutoCloseable {
                         throw new CompletionException(EtcdError.INTERNAL.exception());
                     }
                 });
+    }
+
+    /** The leader as this member knows it, or null. */
+    private RaftPeerId knownLeader() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo().getLeaderId();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -167,6 +231,10 @@ public final class RaftNode implements AutoCloseable {
      * so a read that follows sees every write acknowledged before it started.
      */
     public CompletableFuture<Void> readBarrier() {
+        return reads.barrier();
+    }
+
+    private CompletableFuture<Void> readIndexRound() {
         return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType())
                 .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((reply, error) -> {
@@ -204,6 +272,9 @@ public final class RaftNode implements AutoCloseable {
         }
         if (cause instanceof EtchException e) {
             return e;
+        }
+        if (cause instanceof org.apache.ratis.protocol.exceptions.StateMachineException) {
+            return EtcdError.INTERNAL.exception();
         }
         if (cause instanceof TimeoutException) {
             return leaderId() == 0 ? EtcdError.NO_LEADER.exception() : EtcdError.TIMEOUT.exception();
@@ -257,8 +328,14 @@ public final class RaftNode implements AutoCloseable {
     public void close() throws IOException {
         try {
             forwarder.close();
+            writeClient.close();
         } finally {
-            server.close();
+            try {
+                server.close();
+            } finally {
+                timer.shutdownNow();
+                completions.shutdown();
+            }
         }
     }
 }

@@ -7,13 +7,14 @@ import java.util.List;
 /**
  * What the consensus layer needs to know about this member and its group.
  *
- * @param selfId        this member's id
- * @param clusterId     the cluster id; names the Raft group
- * @param members       the initial voting members, this one included
- * @param logDir        where the Raft log lives (etcd's wal dir)
- * @param heartbeat     etcd's --heartbeat-interval
- * @param election      etcd's --election-timeout
+ * @param selfId         this member's id
+ * @param clusterId      the cluster id; names the Raft group
+ * @param members        the initial voting members, this one included
+ * @param logDir         where the Raft log lives (etcd's wal dir)
+ * @param heartbeat      etcd's --heartbeat-interval
+ * @param election       etcd's --election-timeout
  * @param requestTimeout how long a proposal may wait for commit before the client gets a timeout
+ * @param maxRequestBytes the largest single request accepted (etcd's --max-request-bytes)
  */
 public record RaftSettings(
         long selfId,
@@ -22,5 +23,11 @@ public record RaftSettings(
         Path logDir,
         Duration heartbeat,
         Duration election,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        long maxRequestBytes) {
+
+    /** The largest Raft entry this member proposes: a batch, or one request that is larger. */
+    long maxEntryBytes() {
+        return Math.max(ProposalQueue.MAX_BYTES, maxRequestBytes) + 1024;
+    }
 }

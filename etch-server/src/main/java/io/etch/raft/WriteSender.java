@@ -1,0 +1,155 @@
+package io.etch.raft;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClientRpc;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * Sends a write to whichever member leads, and keeps sending it until it is answered or its time
+ * is up: always as the same Ratis request (this member's client id, one call id per write).
+ *
+ * <p>The identity is what makes re-sending safe. A leader that already holds the request, pending
+ * or applied, answers a re-send from its retry cache instead of appending it again; a member that
+ * becomes leader has applied every entry of earlier terms before it takes requests, so an entry
+ * the old leader had replicated is in its cache too. Re-sending under a new identity (as a Ratis
+ * client does once it gives up) would let a write that was in flight at a paused leader be applied
+ * a second time after the pause.
+ */
+final class WriteSender {
+
+    /** Thrown when a write was not answered in time; it may still be applied, at most once. */
+    static final class Indeterminate extends TimeoutException {
+        Indeterminate() {
+            super("write not answered in time");
+        }
+    }
+
+    private final RaftServer server;
+    private final RaftGroupId groupId;
+    private final RaftPeerId self;
+    private final RaftClientRpc rpc;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final Supplier<RaftPeerId> leader;
+    private final ScheduledExecutorService timer;
+    private final long attemptMillis;
+    private final long retryMillis;
+
+    WriteSender(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClientRpc rpc,
+                Supplier<RaftPeerId> leader, ScheduledExecutorService timer, long attemptMillis, long retryMillis) {
+        this.server = server;
+        this.groupId = groupId;
+        this.self = self;
+        this.rpc = rpc;
+        this.leader = leader;
+        this.timer = timer;
+        this.attemptMillis = attemptMillis;
+        this.retryMillis = retryMillis;
+    }
+
+    /**
+     * Completes with the leader's successful reply (its log index is the entry's), or fails with
+     * {@link Indeterminate} after {@code timeoutMillis}, with {@link StateMachineException} when
+     * apply failed, or with {@link AlreadyClosedException} when this member shuts down.
+     */
+    CompletableFuture<RaftClientReply> send(Message message, long timeoutMillis) {
+        Attempts a = new Attempts(message, callIds.incrementAndGet(), System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), timeoutMillis);
+        a.next(null);
+        return a.result;
+    }
+
+    /** The attempts of one write; each attempt is the same request sent to the leader of the moment. */
+    private final class Attempts {
+        final Message message;
+        final long callId;
+        final long deadline;
+        final long timeoutMillis;
+        final CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+
+        Attempts(Message message, long callId, long deadline, long timeoutMillis) {
+            this.message = message;
+            this.callId = callId;
+            this.deadline = deadline;
+            this.timeoutMillis = timeoutMillis;
+        }
+
+        void next(RaftPeerId suggested) {
+            if (result.isDone()) {
+                return;
+            }
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                result.completeExceptionally(new Indeterminate());
+                return;
+            }
+            RaftPeerId target = suggested != null ? suggested : leader.get();
+            if (target == null) {
+                retryLater(null);
+                return;
+            }
+            RaftClientRequest request = RaftClientRequest.newBuilder()
+                    .setClientId(clientId)
+                    .setServerId(target)
+                    .setGroupId(groupId)
+                    .setCallId(callId)
+                    .setMessage(message)
+                    .setType(RaftClientRequest.writeRequestType())
+                    .setTimeoutMs(timeoutMillis)
+                    .build();
+            CompletableFuture<RaftClientReply> sent;
+            try {
+                sent = target.equals(self) ? server.submitClientRequestAsync(request) : rpc.sendRequestAsyncUnordered(request);
+            } catch (IOException e) {
+                sent = CompletableFuture.failedFuture(e);
+            }
+            // A paused or partitioned leader never answers: ask again (same request) once a
+            // heartbeat round or two has passed; by then a new leader may be known.
+            sent.orTimeout(Math.min(left, attemptMillis), TimeUnit.MILLISECONDS)
+                    .whenComplete((reply, error) -> handle(target, reply, error));
+        }
+
+        private void handle(RaftPeerId target, RaftClientReply reply, Throwable error) {
+            if (error == null && reply.isSuccess()) {
+                result.complete(reply);
+                return;
+            }
+            if (error == null && reply.getStateMachineException() != null) {
+                result.completeExceptionally(reply.getStateMachineException());
+                return;
+            }
+            if (server.getLifeCycleState().isClosingOrClosed()) {
+                result.completeExceptionally(new AlreadyClosedException("member " + self + " is shutting down"));
+                return;
+            }
+            NotLeaderException notLeader = error == null ? reply.getNotLeaderException() : null;
+            RaftPeerId suggested = notLeader != null && notLeader.getSuggestedLeader() != null
+                    && !notLeader.getSuggestedLeader().getId().equals(target)
+                    ? notLeader.getSuggestedLeader().getId() : null;
+            if (suggested != null) {
+                next(suggested);
+            } else {
+                retryLater(null);
+            }
+        }
+
+        private void retryLater(RaftPeerId suggested) {
+            timer.schedule(() -> next(suggested), retryMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+}
