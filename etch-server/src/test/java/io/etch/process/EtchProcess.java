@@ -22,6 +22,7 @@ public final class EtchProcess implements AutoCloseable {
     private final List<String> args;
     private final Path log;
     private Process process;
+    private volatile boolean paused;
 
     public EtchProcess(List<String> args, Path log) {
         this.args = List.copyOf(args);
@@ -87,10 +88,41 @@ public final class EtchProcess implements AutoCloseable {
         }
     }
 
-    /** SIGKILL: no shutdown hook, no flush. */
+    /** SIGKILL: no shutdown hook, no flush. Works on a paused process too. */
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+        paused = false;
+    }
+
+    /** The server's own pid: bin/etch replaces itself with the JVM. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGSTOP: the whole JVM freezes mid-flight, as under a long GC pause or a stopped VM. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+        paused = false;
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + out);
+        }
     }
 
     public boolean isAlive() {
@@ -100,6 +132,13 @@ public final class EtchProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
+            if (paused) {
+                try {
+                    resume();
+                } catch (IOException | RuntimeException e) {
+                    // SIGKILL below still ends it
+                }
+            }
             process.destroy();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -1,0 +1,712 @@
+package io.etch.process;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import com.google.protobuf.ByteString;
+import io.etch.api.etcdserverpb.DeleteRangeRequest;
+import io.etch.api.etcdserverpb.KVGrpc;
+import io.etch.api.etcdserverpb.PutRequest;
+import io.etch.api.etcdserverpb.PutResponse;
+import io.etch.api.etcdserverpb.RangeRequest;
+import io.etch.api.etcdserverpb.RangeResponse;
+import io.etch.api.etcdserverpb.RequestOp;
+import io.etch.api.etcdserverpb.TxnRequest;
+import io.etch.api.etcdserverpb.TxnResponse;
+import io.etch.api.etcdserverpb.WatchCreateRequest;
+import io.etch.api.etcdserverpb.WatchGrpc;
+import io.etch.api.etcdserverpb.WatchRequest;
+import io.etch.api.etcdserverpb.WatchResponse;
+import io.etch.api.mvccpb.Event;
+import io.etch.api.mvccpb.KeyValue;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three packaged members under eight concurrent writers, while members (the leader most of the
+ * time) are paused with SIGSTOP/SIGCONT, or killed with SIGKILL and restarted. Afterwards the whole
+ * history is read back through a watch from revision 1 on every member and checked against what
+ * the clients were told:
+ *
+ * <ol>
+ *   <li>no write is applied twice (every value is unique, so a value in two events is a write
+ *       applied twice);
+ *   <li>every acknowledged put is in the history at exactly the revision its response named;
+ *   <li>every acknowledged delete deleted its key (if its response said it deleted one) at its revision;
+ *   <li>every revision from 2 to the current one holds exactly one of the test's writes, none else;
+ *   <li>all members hold the same history and the same final state;
+ *   <li>a write acknowledged by a member is visible to a serializable read on that member right after.
+ * </ol>
+ *
+ * Writes that failed or timed out are indeterminate: they may be in the history or not, but at most
+ * once. Clients never retry a write. A delete is a txn {delete key; put a marker key with the
+ * delete's unique value}, so a delete applied twice shows as its marker value twice, and every write
+ * makes exactly one revision. The fault schedule comes from a seed that is printed
+ * ({@code -Detch.fault.seed=...} replays it; process timing still varies).
+ */
+class ClusterFaultHistoryIT {
+
+    private static final String PREFIX = "/fault/";
+    private static final int MEMBERS = 3;
+    private static final int WRITERS = 8;
+    private static final int KEYS = 20;
+    private static final int DELETE_PERCENT = 15;
+    private static final long CALL_DEADLINE_MS = 8_000;
+    private static final long FAULT_PHASE_MS = 45_000;
+    private static final int MAX_FAULTS = 8;
+    private static final int EXAMPLES = 12;
+
+    @TempDir
+    Path dir;
+
+    private final long t0 = System.nanoTime();
+
+    private enum Kind { PUT, DELETE }
+
+    /** One client write. Written by its writer thread only, read after the writers have joined. */
+    private static final class Op {
+        final String id;
+        final int writer;
+        final Kind kind;
+        final String key;
+        final int member;
+        long start;
+        long end;
+        boolean acked;
+        long revision;
+        long deleted;
+        String error;
+
+        Op(String id, int writer, Kind kind, String key, int member) {
+            this.id = id;
+            this.writer = writer;
+            this.kind = kind;
+            this.key = key;
+            this.member = member;
+        }
+    }
+
+    private record Fault(int number, String what, int member, boolean leader, long start, long end) {}
+
+    /** An event of the history, as a watch from revision 1 delivers it. */
+    private record Ev(long revision, Event.EventType type, String key, String value, long createRevision, long version) {
+        static Ev of(Event e) {
+            KeyValue kv = e.getKv();
+            return new Ev(kv.getModRevision(), e.getType(), kv.getKey().toStringUtf8(),
+                    e.getType() == Event.EventType.PUT ? kv.getValue().toStringUtf8() : "",
+                    kv.getCreateRevision(), kv.getVersion());
+        }
+
+        @Override
+        public String toString() {
+            return "rev " + revision + " " + type + " " + key + (type == Event.EventType.PUT ? "=" + value : "");
+        }
+    }
+
+    /** Violations by check, in the order the checks are listed above. */
+    private static final class Violations {
+        final Map<String, List<String>> byCheck = new LinkedHashMap<>();
+
+        Violations() {
+            for (String c : List.of("1 applied twice", "2 acked put", "3 acked delete", "4 revisions",
+                    "5 replicas", "6 read-your-writes")) {
+                byCheck.put(c, new ArrayList<>());
+            }
+        }
+
+        void add(String check, String message) {
+            byCheck.get(check).add(message);
+        }
+
+        int total() {
+            return byCheck.values().stream().mapToInt(List::size).sum();
+        }
+
+        String counts() {
+            return byCheck.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().size())
+                    .collect(Collectors.joining(", "));
+        }
+
+        String examples() {
+            StringBuilder b = new StringBuilder();
+            byCheck.forEach((check, list) -> {
+                if (!list.isEmpty()) {
+                    b.append("\n  check ").append(check).append(": ").append(list.size()).append(" violation(s)");
+                    list.stream().limit(EXAMPLES).forEach(m -> b.append("\n    ").append(m));
+                    if (list.size() > EXAMPLES) {
+                        b.append("\n    ... ").append(list.size() - EXAMPLES).append(" more");
+                    }
+                }
+            });
+            return b.toString();
+        }
+    }
+
+    @Test
+    void pausedAndKilledMembersApplyEveryWriteOnceAtItsRevision() throws Exception {
+        long seed = Long.getLong("etch.fault.seed", new Random().nextLong());
+        log("seed %d (replay the fault schedule with -Detch.fault.seed=%d)", seed, seed);
+        Violations violations = new Violations();
+        List<Fault> faults = new ArrayList<>();
+        List<List<Op>> opsByWriter = new ArrayList<>();
+        ConcurrentLinkedQueue<String> rywViolations = new ConcurrentLinkedQueue<>();
+        AtomicInteger rywChecked = new AtomicInteger();
+        AtomicInteger rywSkipped = new AtomicInteger();
+        AtomicIntegerArray rywByMember = new AtomicIntegerArray(MEMBERS);
+        ConcurrentLinkedQueue<Throwable> writerErrors = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger acks = new AtomicInteger();
+
+        try (ProcessCluster cluster = ProcessCluster.start(dir, MEMBERS, "fault-history", 100, 1000)) {
+            log("cluster up: %s", List.of(cluster.endpoint(0), cluster.endpoint(1), cluster.endpoint(2)));
+
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                List<Op> ops = new ArrayList<>();
+                opsByWriter.add(ops);
+                int writer = w;
+                Thread t = new Thread(() -> {
+                    try {
+                        write(cluster, writer, writer % MEMBERS, new Random(seed + 1 + writer), ops, stop, acks,
+                                rywViolations, rywByMember, rywChecked, rywSkipped);
+                    } catch (Throwable e) {
+                        writerErrors.add(e);
+                    }
+                }, "writer-" + w);
+                t.setDaemon(true);
+                t.start();
+                writers.add(t);
+            }
+
+            long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (acks.get() < 200 && System.nanoTime() < warm && writerErrors.isEmpty()) {
+                Thread.sleep(20);
+            }
+            log("load running: %d writes acknowledged", acks.get());
+
+            try {
+                injectFaults(cluster, new Random(seed), faults);
+            } finally {
+                stop.set(true);
+            }
+            for (Thread t : writers) {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+                if (t.isAlive()) {
+                    throw new AssertionError(t.getName() + " did not stop");
+                }
+            }
+            if (!writerErrors.isEmpty()) {
+                AssertionError e = new AssertionError("a writer failed", writerErrors.peek());
+                writerErrors.stream().skip(1).forEach(e::addSuppressed);
+                throw e;
+            }
+            log("load stopped: %d writes acknowledged", acks.get());
+
+            for (int i = 0; i < MEMBERS; i++) {
+                if (!cluster.member(i).isAlive()) {
+                    log("m%d is down after the faults; restarting it", i);
+                    cluster.restart(i);
+                }
+            }
+            long current = converge(cluster);
+            log("members converged at revision %d", current);
+
+            List<List<Ev>> histories = new ArrayList<>();
+            for (int i = 0; i < MEMBERS; i++) {
+                histories.add(history(cluster, i, current));
+            }
+            List<Map<String, Ev>> states = new ArrayList<>();
+            for (int i = 0; i < MEMBERS; i++) {
+                states.add(state(cluster, i));
+            }
+
+            List<Op> ops = opsByWriter.stream().flatMap(List::stream).toList();
+            rywViolations.forEach(m -> violations.add("6 read-your-writes", m));
+            int failedApplied = check(ops, faults, histories, states, current, violations);
+
+            long acked = ops.stream().filter(o -> o.acked).count();
+            long ackedPuts = ops.stream().filter(o -> o.acked && o.kind == Kind.PUT).count();
+            long pauses = faults.stream().filter(f -> f.what().startsWith("pause")).count();
+            log("REPORT seed=%d: %d writes (%d acknowledged: %d puts, %d deletes; %d failed, %d of those in the history), "
+                            + "%d faults (%d pauses, %d kill -9), %d events over revisions 2..%d checked on %d members, "
+                            + "read-your-writes %d checked / %d skipped (violations by member %s), violations %d [%s], %.1f s",
+                    seed, ops.size(), acked, ackedPuts, acked - ackedPuts, ops.size() - acked, failedApplied,
+                    faults.size(), pauses, faults.size() - pauses, histories.get(0).size(), current, MEMBERS,
+                    rywChecked.get(), rywSkipped.get(), rywByMember, violations.total(), violations.counts(),
+                    (System.nanoTime() - t0) / 1e9);
+            if (violations.total() > 0) {
+                String faultList = faults.stream()
+                        .map(f -> String.format("#%d %s m%d%s %.3fs..%.3fs", f.number(), f.what(), f.member(),
+                                f.leader() ? " (leader)" : "", secs(f.start()), secs(f.end())))
+                        .collect(Collectors.joining("; "));
+                String message = "seed " + seed + ": " + violations.total() + " violation(s) [" + violations.counts() + "]"
+                        + violations.examples() + "\n  faults: " + faultList;
+                System.out.println(message);
+                fail(message);
+            }
+        }
+    }
+
+    /** One writer: puts and deletes on the shared keys through its own connection to one member. */
+    private void write(ProcessCluster cluster, int writer, int member, Random rnd, List<Op> ops, AtomicBoolean stop,
+                       AtomicInteger acks, ConcurrentLinkedQueue<String> rywViolations,
+                       AtomicIntegerArray rywByMember, AtomicInteger rywChecked,
+                       AtomicInteger rywSkipped) throws InterruptedException {
+        ManagedChannel channel = cluster.channel(member);
+        try {
+            KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
+            for (long seq = 1; !stop.get(); seq++) {
+                String id = "w" + writer + "-" + seq;
+                boolean delete = rnd.nextInt(100) < DELETE_PERCENT;
+                Op op = new Op(id, writer, delete ? Kind.DELETE : Kind.PUT, key(rnd.nextInt(KEYS)), member);
+                ops.add(op);
+                int incarnation = cluster.incarnation(member);
+                op.start = System.nanoTime();
+                try {
+                    if (delete) {
+                        TxnResponse r = kv.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS).txn(TxnRequest.newBuilder()
+                                .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
+                                        DeleteRangeRequest.newBuilder().setKey(bytes(op.key))))
+                                .addSuccess(RequestOp.newBuilder().setRequestPut(
+                                        PutRequest.newBuilder().setKey(bytes(marker(writer))).setValue(bytes(id))))
+                                .build());
+                        op.end = System.nanoTime();
+                        if (!r.getSucceeded() || r.getResponsesCount() != 2) {
+                            throw new AssertionError(id + ": a txn without compares answered " + r);
+                        }
+                        op.revision = r.getHeader().getRevision();
+                        op.deleted = r.getResponses(0).getResponseDeleteRange().getDeleted();
+                    } else {
+                        PutResponse r = kv.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                                .put(PutRequest.newBuilder().setKey(bytes(op.key)).setValue(bytes(id)).build());
+                        op.end = System.nanoTime();
+                        op.revision = r.getHeader().getRevision();
+                    }
+                    op.acked = true;
+                    acks.incrementAndGet();
+                } catch (StatusRuntimeException e) {
+                    op.end = System.nanoTime();
+                    op.error = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+                            : " \"" + e.getStatus().getDescription() + "\"");
+                    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                        channel.resetConnectBackoff();
+                    }
+                    Thread.sleep(100);
+                    continue;
+                }
+                // Read your write: a serializable read on the member that acknowledged it.
+                String readKey = delete ? marker(writer) : op.key;
+                RangeResponse r;
+                try {
+                    r = kv.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                            .range(RangeRequest.newBuilder().setKey(bytes(readKey)).setSerializable(true).build());
+                } catch (StatusRuntimeException e) {
+                    rywSkipped.incrementAndGet();
+                    continue;
+                }
+                long readAt = System.nanoTime();
+                if (cluster.incarnation(member) != incarnation) {
+                    rywSkipped.incrementAndGet(); // the member was killed in between: not "right after"
+                    continue;
+                }
+                rywChecked.incrementAndGet();
+                long seen = r.getHeader().getRevision();
+                KeyValue found = r.getKvsCount() == 0 ? null : r.getKvs(0);
+                String what = String.format("%s %s (%s) acknowledged by m%d at rev %d at %.3fs; the serializable range "
+                                + "on m%d right after, answered %d ms after the ack,", id, op.kind == Kind.PUT ? "put " + op.key : "delete " + op.key,
+                        op.kind == Kind.PUT ? "read back " + readKey : "read back marker " + readKey, member,
+                        op.revision, secs(op.end), member, (readAt - op.end) / 1_000_000);
+                String violation = null;
+                if (seen < op.revision) {
+                    violation = what + " was at rev " + seen + ": the member had not applied the write";
+                } else if (found != null && found.getModRevision() < op.revision) {
+                    violation = what + " was at rev " + seen + " and returned " + found.getValue().toStringUtf8()
+                            + " of rev " + found.getModRevision() + ": the write is not there";
+                } else if (found == null && delete) {
+                    violation = what + " was at rev " + seen + " and returned no marker, which is never deleted";
+                }
+                if (violation != null) {
+                    rywViolations.add(violation);
+                    rywByMember.incrementAndGet(member);
+                }
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /**
+     * Pauses (mostly the leader) and kill -9/restarts, one at a time with a few seconds between
+     * them, for about {@link #FAULT_PHASE_MS}.
+     */
+    private void injectFaults(ProcessCluster cluster, Random rnd, List<Fault> faults) throws Exception {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FAULT_PHASE_MS);
+        for (int f = 1; f <= MAX_FAULTS && System.nanoTime() < end; f++) {
+            int leader = cluster.leaderIndex();
+            long start;
+            if (f == 3 || f == 6) {
+                int target = f == 3 ? leader : rnd.nextInt(MEMBERS);
+                long down = 1000 + rnd.nextInt(1001);
+                start = System.nanoTime();
+                log("fault %d: kill -9 m%d%s, restart in %d ms", f, target, target == leader ? " (leader)" : "", down);
+                cluster.kill9(target);
+                Thread.sleep(down);
+                cluster.restart(target);
+                faults.add(new Fault(f, "kill -9", target, target == leader, start, System.nanoTime()));
+                log("fault %d: m%d restarted and serving", f, target);
+            } else {
+                int target = rnd.nextInt(100) < 75 ? leader : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+                long pause = 3000 + rnd.nextInt(2001);
+                start = System.nanoTime();
+                log("fault %d: SIGSTOP m%d%s for %d ms", f, target, target == leader ? " (leader)" : "", pause);
+                cluster.pause(target);
+                Thread.sleep(pause);
+                cluster.resume(target);
+                faults.add(new Fault(f, "pause " + pause + " ms", target, target == leader, start, System.nanoTime()));
+                log("fault %d: SIGCONT m%d", f, target);
+            }
+            Thread.sleep(2000 + rnd.nextInt(1501));
+        }
+    }
+
+    /** Waits until every member reports the same current revision twice in a row; returns it. */
+    private long converge(ProcessCluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long previous = -1;
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            long[] revs = new long[MEMBERS];
+            try {
+                for (int i = 0; i < MEMBERS; i++) {
+                    revs[i] = cluster.status(i, 5, TimeUnit.SECONDS).getHeader().getRevision();
+                }
+                last = java.util.Arrays.toString(revs);
+                if (java.util.Arrays.stream(revs).allMatch(r -> r == revs[0])) {
+                    if (revs[0] == previous) {
+                        return previous;
+                    }
+                    previous = revs[0];
+                } else {
+                    previous = -1;
+                }
+            } catch (StatusRuntimeException e) {
+                last = e.getStatus().toString();
+                previous = -1;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("members did not converge within 60 s; last revisions " + last);
+    }
+
+    /** Every event under the prefix from revision 1 up to {@code current}, through a watch on member {@code i}. */
+    private static List<Ev> history(ProcessCluster cluster, int i, long current) throws Exception {
+        if (current < 2) {
+            return List.of();
+        }
+        List<Ev> events = new ArrayList<>();
+        CompletableFuture<Void> reached = new CompletableFuture<>();
+        ManagedChannel channel = cluster.channel(i);
+        try {
+            StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).watch(new StreamObserver<>() {
+                @Override
+                public void onNext(WatchResponse r) {
+                    if (r.getCanceled() || r.getCompactRevision() != 0) {
+                        reached.completeExceptionally(new AssertionError("m" + i + " ended the history watch: " + r));
+                        return;
+                    }
+                    synchronized (events) {
+                        for (Event e : r.getEventsList()) {
+                            events.add(Ev.of(e));
+                            if (e.getKv().getModRevision() >= current) {
+                                reached.complete(null);
+                            }
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    reached.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    reached.completeExceptionally(new AssertionError("m" + i + " closed the history watch"));
+                }
+            });
+            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(bytes(PREFIX)).setRangeEnd(bytes(prefixEnd(PREFIX))).setStartRevision(1)).build());
+            try {
+                reached.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                synchronized (events) {
+                    throw new AssertionError("m" + i + " delivered " + events.size() + " events, none at revision "
+                            + current + ", within 60 s");
+                }
+            }
+            // The last revision may be a txn with two events; give a split response time to arrive.
+            Thread.sleep(300);
+            requests.onCompleted();
+        } finally {
+            channel.shutdownNow();
+        }
+        synchronized (events) {
+            return List.copyOf(events);
+        }
+    }
+
+    /** The member's current keys under the prefix, by a serializable read (its own state). */
+    private static Map<String, Ev> state(ProcessCluster cluster, int i) {
+        ManagedChannel channel = cluster.channel(i);
+        try {
+            RangeResponse r = KVGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .range(RangeRequest.newBuilder().setKey(bytes(PREFIX)).setRangeEnd(bytes(prefixEnd(PREFIX)))
+                            .setSerializable(true).build());
+            Map<String, Ev> state = new TreeMap<>();
+            for (KeyValue kv : r.getKvsList()) {
+                state.put(kv.getKey().toStringUtf8(), new Ev(kv.getModRevision(), Event.EventType.PUT,
+                        kv.getKey().toStringUtf8(), kv.getValue().toStringUtf8(), kv.getCreateRevision(), kv.getVersion()));
+            }
+            return state;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** Checks 1-5 on the histories; returns how many failed writes were applied (once or more). */
+    private int check(List<Op> ops, List<Fault> faults, List<List<Ev>> histories, List<Map<String, Ev>> states,
+                      long current, Violations v) {
+        List<Ev> history = histories.get(0);
+        Map<String, Op> opsById = new HashMap<>();
+        ops.forEach(o -> opsById.put(o.id, o));
+        Map<String, List<Ev>> putsByValue = new HashMap<>();
+        TreeMap<Long, List<Ev>> byRevision = new TreeMap<>();
+        Map<Ev, Ev> previousOnKey = new HashMap<>();
+        Map<String, Ev> lastOnKey = new HashMap<>();
+        for (Ev e : history) {
+            if (e.type() == Event.EventType.PUT) {
+                putsByValue.computeIfAbsent(e.value(), x -> new ArrayList<>()).add(e);
+            }
+            byRevision.computeIfAbsent(e.revision(), x -> new ArrayList<>()).add(e);
+            Ev before = lastOnKey.put(e.key(), e);
+            if (before != null) {
+                previousOnKey.put(e, before);
+            }
+        }
+        // Wall-clock estimate of when a revision was applied: the ack time of the nearest acked revision.
+        TreeMap<Long, Op> ackedByRevision = new TreeMap<>();
+        ops.stream().filter(o -> o.acked).forEach(o -> ackedByRevision.put(o.revision, o));
+
+        // 1. No write applied twice.
+        for (Map.Entry<String, List<Ev>> e : putsByValue.entrySet()) {
+            List<Ev> copies = e.getValue();
+            if (copies.size() < 2) {
+                continue;
+            }
+            Op op = opsById.get(e.getKey());
+            StringBuilder m = new StringBuilder("value ").append(e.getKey()).append(" applied ")
+                    .append(copies.size()).append(" times: ").append(copies.stream().map(Ev::toString)
+                            .collect(Collectors.joining(", ")));
+            m.append("; ").append(op == null ? "no client wrote it" : describe(op));
+            for (Ev copy : copies.subList(1, copies.size())) {
+                m.append("; copy at rev ").append(copy.revision()).append(" ").append(when(copy.revision(), ackedByRevision, faults));
+                for (Ev hit : byRevision.getOrDefault(copy.revision(), List.of())) {
+                    Ev clobbered = previousOnKey.get(hit);
+                    if (clobbered == null || clobbered.type() != Event.EventType.PUT || isMarker(hit.key())) {
+                        continue;
+                    }
+                    m.append(hit.type() == Event.EventType.PUT ? ", overwrote " : ", deleted ");
+                    if (clobbered.value().equals(e.getKey())) {
+                        m.append("its own copy of rev ").append(clobbered.revision());
+                    } else {
+                        Op other = opsById.get(clobbered.value());
+                        m.append(clobbered.value()).append(" of rev ").append(clobbered.revision())
+                                .append(other != null && other.acked && other.revision == clobbered.revision()
+                                        ? " (acknowledged to w" + other.writer + " at that revision)" : "");
+                    }
+                }
+            }
+            v.add("1 applied twice", m.toString());
+        }
+
+        // 2 and 3. Every acknowledged write at its revision.
+        int failedApplied = 0;
+        for (Op op : ops) {
+            List<Ev> copies = putsByValue.getOrDefault(op.id, List.of());
+            if (!op.acked) {
+                failedApplied += copies.isEmpty() ? 0 : 1;
+                continue;
+            }
+            String check = op.kind == Kind.PUT ? "2 acked put" : "3 acked delete";
+            String key = op.kind == Kind.PUT ? op.key : marker(op.writer);
+            Ev atRevision = copies.stream().filter(c -> c.revision() == op.revision).findFirst().orElse(null);
+            if (copies.isEmpty()) {
+                v.add(check, describe(op) + ": not in the history");
+                continue;
+            }
+            if (atRevision == null) {
+                v.add(check, describe(op) + ": in the history only at " + copies);
+                continue;
+            }
+            if (!atRevision.key().equals(key)) {
+                v.add(check, describe(op) + ": at its revision under another key: " + atRevision);
+            }
+            if (op.kind == Kind.DELETE) {
+                List<Ev> deletes = byRevision.get(op.revision).stream()
+                        .filter(e -> e.type() == Event.EventType.DELETE).toList();
+                boolean deletedKey = deletes.stream().anyMatch(e -> e.key().equals(op.key));
+                if (op.deleted > 0 && !deletedKey) {
+                    v.add(check, describe(op) + " answered deleted=" + op.deleted + " but rev " + op.revision
+                            + " deletes " + deletes);
+                } else if (op.deleted == 0 && deletedKey) {
+                    v.add(check, describe(op) + " answered deleted=0 but rev " + op.revision + " deletes " + op.key);
+                }
+            }
+        }
+
+        // 4. Revisions 2..current, each exactly one of the test's writes, nothing else.
+        for (long r = 2; r <= current; r++) {
+            if (!byRevision.containsKey(r)) {
+                v.add("4 revisions", "no event at rev " + r + " (current " + current + ") "
+                        + when(r, ackedByRevision, faults));
+            }
+        }
+        for (Map.Entry<Long, List<Ev>> e : byRevision.entrySet()) {
+            long r = e.getKey();
+            List<Ev> evs = e.getValue();
+            if (r < 2 || r > current) {
+                v.add("4 revisions", "events outside revisions 2.." + current + ": " + evs);
+                continue;
+            }
+            List<Ev> puts = evs.stream().filter(x -> x.type() == Event.EventType.PUT).toList();
+            List<Ev> deletes = evs.stream().filter(x -> x.type() == Event.EventType.DELETE).toList();
+            Op op = puts.size() == 1 ? opsById.get(puts.get(0).value()) : null;
+            boolean shaped = op != null && (op.kind == Kind.PUT
+                    ? deletes.isEmpty() && puts.get(0).key().equals(op.key)
+                    : puts.get(0).key().equals(marker(op.writer))
+                            && deletes.stream().allMatch(d -> d.key().equals(op.key)) && deletes.size() <= 1);
+            if (!shaped) {
+                v.add("4 revisions", "rev " + r + " is not one write of this test: " + evs);
+            }
+        }
+
+        // 5. Same history and same final state on every member; the state is what the history leaves.
+        Map<String, Ev> replayed = new TreeMap<>();
+        for (Ev e : history) {
+            if (e.type() == Event.EventType.PUT) {
+                replayed.put(e.key(), e);
+            } else {
+                replayed.remove(e.key());
+            }
+        }
+        for (int i = 0; i < histories.size(); i++) {
+            List<Ev> other = histories.get(i);
+            if (i > 0 && !other.equals(history)) {
+                int at = 0;
+                while (at < Math.min(other.size(), history.size()) && other.get(at).equals(history.get(at))) {
+                    at++;
+                }
+                v.add("5 replicas", "m" + i + "'s history (" + other.size() + " events) differs from m0's ("
+                        + history.size() + ") from event " + at + ": m0 " + (at < history.size() ? history.get(at) : "-")
+                        + ", m" + i + " " + (at < other.size() ? other.get(at) : "-"));
+            }
+            Map<String, Ev> state = states.get(i);
+            for (String key : union(state.keySet(), replayed.keySet())) {
+                Ev stored = state.get(key);
+                Ev expected = replayed.get(key);
+                if (stored == null || expected == null || stored.revision() != expected.revision()
+                        || !stored.value().equals(expected.value())) {
+                    v.add("5 replicas", "m" + i + " holds " + (stored == null ? "no " + key : stored)
+                            + " where m0's history leaves " + (expected == null ? "no " + key : expected));
+                }
+            }
+        }
+        return failedApplied;
+    }
+
+    private String describe(Op op) {
+        String what = op.kind == Kind.PUT ? "put " + op.key + "=" + op.id : "delete " + op.key + " (marker " + op.id + ")";
+        String outcome = op.acked
+                ? "acknowledged at rev " + op.revision + (op.kind == Kind.DELETE ? " deleted=" + op.deleted : "")
+                : "failed: " + op.error;
+        return String.format("%s by w%d via m%d, sent %.3fs, %s %.3fs", what, op.writer, op.member, secs(op.start),
+                outcome, secs(op.end));
+    }
+
+    /** Roughly when a revision was applied, and the fault it followed. */
+    private String when(long revision, TreeMap<Long, Op> ackedByRevision, List<Fault> faults) {
+        Map.Entry<Long, Op> near = ackedByRevision.ceilingEntry(revision);
+        if (near == null) {
+            near = ackedByRevision.floorEntry(revision);
+        }
+        if (near == null) {
+            return "";
+        }
+        long at = near.getValue().end;
+        Fault before = null;
+        for (Fault f : faults) {
+            if (f.end() <= at) {
+                before = f;
+            }
+        }
+        String s = String.format("(~%.3fs, by the ack of rev %d", secs(at), near.getKey());
+        if (before != null) {
+            s += String.format(", %d ms after fault #%d %s m%d%s ended", (at - before.end()) / 1_000_000,
+                    before.number(), before.what(), before.member(), before.leader() ? " (leader)" : "");
+        }
+        return s + ")";
+    }
+
+    private static List<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.TreeSet<String> all = new java.util.TreeSet<>(a);
+        all.addAll(b);
+        return new ArrayList<>(all);
+    }
+
+    private static String key(int i) {
+        return String.format("%sk%02d", PREFIX, i);
+    }
+
+    private static String marker(int writer) {
+        return PREFIX + "deleted-by/w" + writer;
+    }
+
+    private static boolean isMarker(String key) {
+        return key.startsWith(PREFIX + "deleted-by/");
+    }
+
+    private static ByteString bytes(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
+
+    private static String prefixEnd(String prefix) {
+        char last = prefix.charAt(prefix.length() - 1);
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+    }
+
+    private double secs(long nanos) {
+        return (nanos - t0) / 1e9;
+    }
+
+    private void log(String format, Object... args) {
+        System.out.printf("[%7.3fs] %s%n", secs(System.nanoTime()), String.format(format, args));
+    }
+}
