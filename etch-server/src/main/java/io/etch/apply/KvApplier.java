@@ -1,5 +1,6 @@
 package io.etch.apply;
 
+import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.Compare;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
@@ -143,7 +144,7 @@ public final class KvApplier {
         int result = switch (c.getTargetValue()) {
             case Compare.CompareTarget.VALUE_VALUE -> {
                 ByteString v = c.getTargetUnionCase() == Compare.TargetUnionCase.VALUE ? c.getValue() : ByteString.EMPTY;
-                yield Integer.signum(ByteString.unsignedLexicographicalComparator().compare(kv.getValue(), v));
+                yield Integer.signum(KeyOrder.UNSIGNED.compare(kv.getValue(), v));
             }
             case Compare.CompareTarget.CREATE_VALUE -> Long.compare(kv.getCreateRevision(),
                     c.getTargetUnionCase() == Compare.TargetUnionCase.CREATE_REVISION ? c.getCreateRevision() : 0);

@@ -1,5 +1,6 @@
 package io.etch.lease;
 
+import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import java.util.List;
 import java.util.TreeSet;
@@ -15,7 +16,7 @@ final class Lease {
     final long ttl;
     /** Remaining TTL in seconds as last checkpointed through Raft; 0 = none, the full TTL applies. */
     long remainingTtl;
-    final TreeSet<ByteString> keys = new TreeSet<>(ByteString.unsignedLexicographicalComparator());
+    final TreeSet<ByteString> keys = new TreeSet<>(KeyOrder.UNSIGNED);
 
     // Leader-only, from the leader's clock (System.nanoTime()): never touched by apply.
     long expiryNanos = UNSET;

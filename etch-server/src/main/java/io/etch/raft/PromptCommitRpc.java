@@ -13,8 +13,14 @@ import org.apache.ratis.server.leader.LogAppender;
 import org.apache.ratis.server.raftlog.RaftLogIOException;
 
 /**
- * Ratis' gRPC transport, with one change: a follower learns a new commit index at once.
+ * Ratis' gRPC transport, with two changes to the leader's log appenders, so that Raft timing means
+ * what etcd's flags say.
  *
+ * <p>Heartbeats every {@code --heartbeat-interval}: Ratis derives the heartbeat from the election
+ * timeout (half its minimum, 500 ms for etcd's defaults) and has no setting of its own for it.
+ * The interval is read from the server's properties ({@link #HEARTBEAT_KEY}).
+ *
+ * <p>A follower learns a new commit index at once.
  * <p>Ratis' log appender wakes up when the leader's commit index moves, but sends nothing unless
  * it has new entries for the follower; the commit index then travels only with the next heartbeat
  * (half the minimum election timeout, 500 ms for etcd's defaults). Followers applied writes half a
@@ -26,6 +32,9 @@ import org.apache.ratis.server.raftlog.RaftLogIOException;
  * constructor.
  */
 public final class PromptCommitRpc implements RpcType {
+
+    /** Server property: etcd's --heartbeat-interval in milliseconds. */
+    public static final String HEARTBEAT_KEY = "etch.raft.heartbeat.ms";
 
     @Override
     public String name() {
@@ -51,9 +60,25 @@ public final class PromptCommitRpc implements RpcType {
     private static final class Appender extends GrpcLogAppender {
         /** The highest commit index already sent in an otherwise empty append. */
         private long commitSent;
+        private final long heartbeatMillis;
 
         Appender(RaftServer.Division server, LeaderState leaderState, FollowerInfo f) {
             super(server, leaderState, f);
+            int ratisHeartbeat = server.properties().minRpcTimeoutMs() / 2;
+            this.heartbeatMillis = Math.min(ratisHeartbeat,
+                    server.getRaftServer().getProperties().getInt(HEARTBEAT_KEY, ratisHeartbeat));
+        }
+
+        /** Ratis' wait (zero when a heartbeat is due or was asked for), capped by etcd's interval. */
+        @Override
+        public long getHeartbeatWaitTimeMs() {
+            long ratis = super.getHeartbeatWaitTimeMs();
+            if (ratis <= 0) {
+                return ratis;
+            }
+            long sinceReply = getFollower().getLastRpcResponseTime().elapsedTimeMs();
+            long sinceHeartbeat = getFollower().getLastHeartbeatSendTime().elapsedTimeMs();
+            return Math.min(ratis, Math.max(heartbeatMillis - sinceReply, heartbeatMillis / 2 - sinceHeartbeat));
         }
 
         @Override

@@ -51,7 +51,7 @@ import org.apache.ratis.util.TimeDuration;
 public final class RaftNode implements AutoCloseable {
 
     /** Proposals in flight at once from one member; more writes wait and share the next entry. */
-    static final int MAX_PROPOSALS_IN_FLIGHT = 1;
+    static final int MAX_PROPOSALS_IN_FLIGHT = Integer.getInteger("etch.inflight", 1);
 
     private final RaftSettings settings;
     private final RaftPeerId selfPeer;
@@ -123,6 +123,7 @@ public final class RaftNode implements AutoCloseable {
     private static RaftProperties serverProperties(RaftSettings s, InetSocketAddress bind) {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
+        p.setInt(PromptCommitRpc.HEARTBEAT_KEY, (int) Math.max(1, s.heartbeat().toMillis()));
         GrpcConfigKeys.Server.setHost(p, bind.getHostString());
         GrpcConfigKeys.Server.setPort(p, bind.getPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(s.logDir().toFile()));

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -14,6 +16,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -100,7 +103,7 @@ public final class Backend implements AutoCloseable {
                 .setMaxBackgroundJobs(2)
                 .setKeepLogFileNum(3)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
-        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+        ColumnFamilyOptions cfOptions = columnOptions();
         List<String> names = new ArrayList<>();
         names.add(new String(RocksDB.DEFAULT_COLUMN_FAMILY, StandardCharsets.UTF_8));
         // Open every column family that exists, also ones added by later versions.
@@ -134,6 +137,29 @@ public final class Backend implements AutoCloseable {
             throw new StorageException("cannot open RocksDB at " + dir, e);
         }
     }
+
+    /**
+     * Memory, sized deliberately: RocksDB's defaults (64 MB memtables, two per column family) let
+     * the memtables alone grow to hundreds of MB across the column families before a flush; the
+     * store's reads go through the key index to single revisions, so a modest block cache serves
+     * them. Without a WAL nothing is lost by flushing small memtables often.
+     */
+    private static ColumnFamilyOptions columnOptions() {
+        BlockBasedTableConfig table = new BlockBasedTableConfig()
+                .setBlockCache(new LRUCache(BLOCK_CACHE_BYTES))
+                .setCacheIndexAndFilterBlocks(true)
+                .setPinL0FilterAndIndexBlocksInCache(true)
+                .setFilterPolicy(new BloomFilter(10, false));
+        return new ColumnFamilyOptions()
+                .setWriteBufferSize(MEMTABLE_BYTES)
+                .setMaxWriteBufferNumber(2)
+                .setTableFormatConfig(table);
+    }
+
+    /** One memtable's size, per column family. */
+    static final long MEMTABLE_BYTES = 16L << 20;
+    /** The block cache, shared by all column families. */
+    static final long BLOCK_CACHE_BYTES = 32L << 20;
 
     public Path dir() {
         return dir;

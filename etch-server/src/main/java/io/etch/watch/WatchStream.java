@@ -1,5 +1,6 @@
 package io.etch.watch;
 
+import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.etcdserverpb.WatchCreateRequest;
@@ -75,7 +76,7 @@ public final class WatchStream {
         } else {
             end = req.getRangeEnd();
         }
-        if (end != null && !end.isEmpty() && ByteString.unsignedLexicographicalComparator().compare(key, end) >= 0) {
+        if (end != null && !end.isEmpty() && KeyOrder.UNSIGNED.compare(key, end) >= 0) {
             refuse(EMPTY_RANGE);
             return;
         }

@@ -1,5 +1,6 @@
 package io.etch.watch;
 
+import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.WatchCreateRequest;
 import io.etch.api.mvccpb.Event;
@@ -8,7 +9,7 @@ import java.util.Comparator;
 /** One watch on a stream: what it matches and, guarded by the hub's lock, how far it has got. */
 final class Watcher {
 
-    private static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+    private static final Comparator<ByteString> ORDER = KeyOrder.UNSIGNED;
 
     enum State { SYNCED, UNSYNCED, CANCELED }
 
