@@ -1,6 +1,5 @@
 package io.etch.apply;
 
-import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.Compare;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
@@ -17,6 +16,7 @@ import io.etch.api.etcdserverpb.TxnResponse;
 import io.etch.api.mvccpb.KeyValue;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
+import io.etch.mvcc.KeyOrder;
 import io.etch.mvcc.WriteTxn;
 import java.util.ArrayList;
 import java.util.List;

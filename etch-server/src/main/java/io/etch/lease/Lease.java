@@ -1,7 +1,7 @@
 package io.etch.lease;
 
-import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
+import io.etch.mvcc.KeyOrder;
 import java.util.List;
 import java.util.TreeSet;
 

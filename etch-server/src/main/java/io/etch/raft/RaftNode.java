@@ -51,7 +51,7 @@ import org.apache.ratis.util.TimeDuration;
 public final class RaftNode implements AutoCloseable {
 
     /** Proposals in flight at once from one member; more writes wait and share the next entry. */
-    static final int MAX_PROPOSALS_IN_FLIGHT = Integer.getInteger("etch.inflight", 1);
+    static final int MAX_PROPOSALS_IN_FLIGHT = 1;
 
     private final RaftSettings settings;
     private final RaftPeerId selfPeer;

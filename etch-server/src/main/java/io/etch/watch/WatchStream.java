@@ -1,11 +1,11 @@
 package io.etch.watch;
 
-import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.etcdserverpb.WatchCreateRequest;
 import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
+import io.etch.mvcc.KeyOrder;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,9 +1,9 @@
 package io.etch.watch;
 
-import io.etch.mvcc.KeyOrder;
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.WatchCreateRequest;
 import io.etch.api.mvccpb.Event;
+import io.etch.mvcc.KeyOrder;
 import java.util.Comparator;
 
 /** One watch on a stream: what it matches and, guarded by the hub's lock, how far it has got. */
