@@ -365,7 +365,7 @@ public final class MvccStore implements AutoCloseable {
 
     private void notify(RevisionListener l, WriteTxn txn, long rev, List<WriteTxn.Change> changes) {
         try {
-            l.onCommit(rev, () -> events(txn, rev, changes));
+            l.onCommit(rev, prevKv -> events(txn, rev, changes, prevKv));
         } catch (RuntimeException e) {
             LOG.error("revision listener failed revision={}", rev, e);
         }
@@ -395,7 +395,7 @@ public final class MvccStore implements AutoCloseable {
      * One revision's changes as watch events, prev_kv as of the revision before (none for
      * creations), found through the txn so that earlier revisions of the same txn count.
      */
-    private static List<Event> events(WriteTxn txn, long rev, List<WriteTxn.Change> changes) {
+    private static List<Event> events(WriteTxn txn, long rev, List<WriteTxn.Change> changes, boolean prevKv) {
         List<Event> events = new ArrayList<>(changes.size());
         for (WriteTxn.Change c : changes) {
             Event.Builder e = Event.newBuilder();
@@ -405,7 +405,7 @@ public final class MvccStore implements AutoCloseable {
                 e.setType(Event.EventType.PUT).setKv(c.kv());
             }
             boolean creation = !c.delete() && c.kv().getCreateRevision() == c.kv().getModRevision();
-            if (!creation) {
+            if (prevKv && !creation) {
                 KeyIndex ki = txn.txnIndex().get(c.kv().getKey());
                 KeyIndex.Found f = ki == null ? null : ki.get(rev - 1);
                 if (f != null) {

@@ -21,7 +21,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +59,8 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     private final Map<ByteString, Set<Watcher>> syncedByKey = new HashMap<>();
     private final Set<Watcher> syncedRanges = new LinkedHashSet<>();
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
+    /** Synced watchers that asked for prev_kv: without one, events are built without reading it. */
+    private int syncedWithPrevKv;
 
     public WatchHub(MvccStore store, Duration progressInterval) {
         this(store, progressInterval, DEFAULT_STREAM_CAPACITY);
@@ -108,13 +109,13 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     // ------------------------------------------------------------------ apply side
 
     @Override
-    public void onCommit(long revision, Supplier<List<Event>> changes) {
+    public void onCommit(long revision, RevisionListener.Events changes) {
         synchronized (lock) {
             lastRev = revision;
             if (syncedByKey.isEmpty() && syncedRanges.isEmpty()) {
                 return;
             }
-            List<Event> events = changes.get();
+            List<Event> events = changes.get(syncedWithPrevKv > 0);
             Map<Watcher, List<Event>> matched = new IdentityHashMap<>();
             for (Event e : events) {
                 Set<Watcher> byKey = syncedByKey.get(e.getKv().getKey());
@@ -246,6 +247,9 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
 
     private void addSynced(Watcher w) {
         w.state = Watcher.State.SYNCED;
+        if (w.prevKv) {
+            syncedWithPrevKv++;
+        }
         if (w.isSingleKey()) {
             syncedByKey.computeIfAbsent(w.key, k -> new LinkedHashSet<>()).add(w);
         } else {
@@ -254,6 +258,9 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     }
 
     private void removeSynced(Watcher w) {
+        if (w.prevKv) {
+            syncedWithPrevKv--;
+        }
         if (w.isSingleKey()) {
             Set<Watcher> set = syncedByKey.get(w.key);
             if (set != null && set.remove(w) && set.isEmpty()) {

@@ -39,7 +39,7 @@ class ApplierBatchTest {
         applier = new Applier(t.backend(), t.store(), Lessor.open(t.backend(), t.store(), Long.MAX_VALUE));
         t.store().setListener((rev, events) -> {
             revisionsTold.add(rev);
-            eventsTold.add(events.get());
+            eventsTold.add(events.get(true));
         });
         index = t.store().appliedIndex();
     }

@@ -77,7 +77,7 @@ class KvStoreModelTest {
         List<Map.Entry<Long, List<Event>>> events = new ArrayList<>();
         MvccTesting t = new MvccTesting(dir);
         try {
-            t.store().setListener((rev, evs) -> events.add(Map.entry(rev, evs.get())));
+            t.store().setListener((rev, evs) -> events.add(Map.entry(rev, evs.get(true))));
             for (Op op : ops) {
                 if (op instanceof PutOp p) {
                     if (valid(() -> KvRequestValidator.validatePut(p.request()))) {
@@ -111,7 +111,7 @@ class KvStoreModelTest {
                     }
                 } else if (op instanceof RestartOp) {
                     t.restart();
-                    t.store().setListener((rev, evs) -> events.add(Map.entry(rev, evs.get())));
+                    t.store().setListener((rev, evs) -> events.add(Map.entry(rev, evs.get(true))));
                 }
                 assertThat(t.store().currentRevision()).as("revision after %s", op).isEqualTo(model.rev);
                 assertThat(t.store().compactedRevision()).isEqualTo(Math.max(0, model.compacted));

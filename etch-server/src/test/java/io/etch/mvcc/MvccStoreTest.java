@@ -376,7 +376,7 @@ class MvccStoreTest {
         t.put("a", "1");
         store.setListener((rev, events) -> {
             revisions.add(rev);
-            batches.add(events.get());
+            batches.add(events.get(true));
         });
         t.applyVoid(txn -> {
             txn.put(putReq("a", "2").build());
@@ -479,7 +479,7 @@ class MvccStoreTest {
     @Test
     void storedEventsAreWhatTheListenerWasTold() {
         List<Event> told = new ArrayList<>();
-        store.setListener((rev, events) -> told.addAll(events.get()));
+        store.setListener((rev, events) -> told.addAll(events.get(true)));
         t.put("a", "1");
         t.applyVoid(txn -> {
             txn.put(putReq("a", "2").build());
