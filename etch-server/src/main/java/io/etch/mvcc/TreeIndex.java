@@ -1,10 +1,13 @@
 package io.etch.mvcc;
 
 import com.google.protobuf.ByteString;
+import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NoSuchElementException;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -13,63 +16,91 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * The published key index. Entries are immutable {@link KeyIndex}es replaced whole by the apply
  * thread at commit, so readers iterate it concurrently without locks. A reader at revision R only
  * looks at revisions <= R of each entry, so entries already holding R+1 do not disturb it.
+ *
+ * <p>Each key has one {@link Slot}, held by an ordered map (for ranges) and a hash map (for the
+ * single-key lookups of every put, delete and get). A new version of an existing key is published
+ * into its slot: only creations and removals change the maps. Searching or updating the skip list
+ * is a few dozen dependent memory reads on a large index and was most of the apply thread's time.
  */
 final class TreeIndex implements IndexView {
     static final Comparator<ByteString> KEY_ORDER = KeyOrder.UNSIGNED;
 
-    /** Ordered, for ranges. */
-    private final ConcurrentSkipListMap<ByteString, KeyIndex> map;
-    /**
-     * The same entries by hash, for single-key lookups (every put, delete and get of one key): a
-     * skip-list search is a few dozen dependent memory reads on a large index.
-     */
-    private final ConcurrentHashMap<ByteString, KeyIndex> byKey;
+    /** A key's current index; null once the key left the index. */
+    private static final class Slot {
+        volatile KeyIndex ki;
+
+        Slot(KeyIndex ki) {
+            this.ki = ki;
+        }
+    }
+
+    private final ConcurrentSkipListMap<ByteString, Slot> ordered;
+    private final ConcurrentHashMap<ByteString, Slot> byKey;
 
     TreeIndex() {
-        this.map = new ConcurrentSkipListMap<>(KEY_ORDER);
+        this.ordered = new ConcurrentSkipListMap<>(KEY_ORDER);
         this.byKey = new ConcurrentHashMap<>();
     }
 
     /** Builds from a map already sorted by {@link #KEY_ORDER}. */
     TreeIndex(SortedMap<ByteString, KeyIndex> sorted) {
-        this.map = new ConcurrentSkipListMap<>(sorted);
-        this.byKey = new ConcurrentHashMap<>(sorted);
+        this.ordered = new ConcurrentSkipListMap<>(KEY_ORDER);
+        this.byKey = new ConcurrentHashMap<>(Math.max(16, sorted.size() * 4 / 3 + 1));
+        sorted.forEach((k, ki) -> {
+            Slot s = new Slot(ki);
+            ordered.put(k, s);
+            byKey.put(k, s);
+        });
     }
 
     @Override
     public KeyIndex get(ByteString key) {
-        return byKey.get(key);
+        Slot s = byKey.get(key);
+        return s == null ? null : s.ki;
     }
 
     @Override
     public Iterable<KeyIndex> range(ByteString key, ByteString end) {
-        return rangeMap(key, end).values();
+        NavigableMap<ByteString, Slot> r = rangeOf(key, end);
+        return () -> new Present<>(r.entrySet().iterator(), false);
     }
 
-    NavigableMap<ByteString, KeyIndex> rangeMap(ByteString key, ByteString end) {
+    /** The entries of keys in {@code [key, end)} ascending, for merging with a txn's own changes. */
+    Iterator<Map.Entry<ByteString, KeyIndex>> rangeEntries(ByteString key, ByteString end) {
+        return new Present<>(rangeOf(key, end).entrySet().iterator(), true);
+    }
+
+    private NavigableMap<ByteString, Slot> rangeOf(ByteString key, ByteString end) {
         if (end.isEmpty()) {
-            return map.tailMap(key, true);
+            return ordered.tailMap(key, true);
         }
         if (KEY_ORDER.compare(key, end) >= 0) {
             return Collections.emptyNavigableMap();
         }
-        return map.subMap(key, true, end, false);
+        return ordered.subMap(key, true, end, false);
     }
 
     /** All entries, ascending. */
     Iterable<KeyIndex> all() {
-        return map.values();
+        return range(ByteString.EMPTY, ByteString.EMPTY);
     }
 
-    /** Publishes a new version of a key's index, or removes the key when {@code ki} is null. */
+    /** Publishes a new version of a key's index, or removes the key when {@code ki} is null. Apply thread only. */
     void publish(ByteString key, KeyIndex ki) {
-        // Ordered map first: a reader that finds the key by hash also finds it in a range.
+        Slot s = byKey.get(key);
         if (ki == null) {
-            byKey.remove(key);
-            map.remove(key);
+            if (s != null) {
+                s.ki = null;
+                byKey.remove(key);
+                ordered.remove(key);
+            }
+        } else if (s != null) {
+            s.ki = ki;
         } else {
-            map.put(key, ki);
-            byKey.put(key, ki);
+            // Ordered map first: a reader that finds the key by hash also finds it in a range.
+            s = new Slot(ki);
+            ordered.put(key, s);
+            byKey.put(key, s);
         }
     }
 
@@ -78,6 +109,46 @@ final class TreeIndex implements IndexView {
     }
 
     int size() {
-        return map.size();
+        return byKey.size();
+    }
+
+    /** Slots' current indexes, skipping keys removed meanwhile; as entries or as bare indexes. */
+    @SuppressWarnings("unchecked")
+    private static final class Present<T> implements Iterator<T> {
+        private final Iterator<Map.Entry<ByteString, Slot>> slots;
+        private final boolean entries;
+        private T next;
+
+        Present(Iterator<Map.Entry<ByteString, Slot>> slots, boolean entries) {
+            this.slots = slots;
+            this.entries = entries;
+            advance();
+        }
+
+        private void advance() {
+            next = null;
+            while (next == null && slots.hasNext()) {
+                Map.Entry<ByteString, Slot> e = slots.next();
+                KeyIndex ki = e.getValue().ki;
+                if (ki != null) {
+                    next = (T) (entries ? new AbstractMap.SimpleImmutableEntry<>(e.getKey(), ki) : ki);
+                }
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next != null;
+        }
+
+        @Override
+        public T next() {
+            if (next == null) {
+                throw new NoSuchElementException();
+            }
+            T r = next;
+            advance();
+            return r;
+        }
     }
 }

@@ -70,7 +70,6 @@ final class TxnIndex implements IndexView {
 
     @Override
     public Iterable<KeyIndex> range(ByteString key, ByteString end) {
-        NavigableMap<ByteString, KeyIndex> baseRange = base.rangeMap(key, end);
         NavigableMap<ByteString, KeyIndex> own;
         if (end.isEmpty()) {
             own = overlay.tailMap(key, true);
@@ -80,9 +79,9 @@ final class TxnIndex implements IndexView {
             own = overlay.subMap(key, true, end, false);
         }
         if (own.isEmpty()) {
-            return baseRange.values();
+            return base.range(key, end);
         }
-        return () -> new Merged(baseRange.entrySet().iterator(), own.entrySet().iterator());
+        return () -> new Merged(base.rangeEntries(key, end), own.entrySet().iterator());
     }
 
     /** Both iterators in key order; on equal keys the overlay wins, null overlay values are skipped. */
