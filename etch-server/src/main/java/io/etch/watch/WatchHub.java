@@ -57,7 +57,7 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     // Guarded by lock.
     private long lastRev;
     private final Map<ByteString, Set<Watcher>> syncedByKey = new HashMap<>();
-    private final Set<Watcher> syncedRanges = new LinkedHashSet<>();
+    private final RangeWatchers syncedRanges = new RangeWatchers();
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
     /** Synced watchers that asked for prev_kv: without one, events are built without reading it. */
     private int syncedWithPrevKv;
@@ -124,9 +124,7 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
                         collect(matched, w, e);
                     }
                 }
-                for (Watcher w : syncedRanges) {
-                    collect(matched, w, e);
-                }
+                syncedRanges.forEachMatching(e.getKv().getKey(), w -> collect(matched, w, e));
             }
             for (Map.Entry<Watcher, List<Event>> m : matched.entrySet()) {
                 Watcher w = m.getKey();
