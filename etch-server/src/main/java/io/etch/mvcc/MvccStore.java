@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
@@ -86,32 +85,28 @@ public final class MvccStore implements AutoCloseable {
         backend.forEach(Backend.Column.KV, null, null, (k, v) -> {
             Revision rev = Revision.fromBytes(k);
             boolean tombstone = Revision.isTombstone(k);
-            KeyValue kv = parse(v, rev);
-            KeyIndex ki = keys.get(kv.getKey());
+            StoredKey kv = StoredKey.parse(v, rev);
+            KeyIndex ki = keys.get(kv.key());
             if (ki != null) {
                 if (!tombstone) {
-                    keys.put(kv.getKey(), ki.put(rev));
+                    keys.put(kv.key(), ki.put(rev));
                 } else if (!ki.isDeleted()) {
-                    keys.put(kv.getKey(), ki.tombstone(rev));
+                    keys.put(kv.key(), ki.tombstone(rev));
                 }
             } else if (!tombstone) {
-                keys.put(kv.getKey(), KeyIndex.restored(kv.getKey(), kv.getCreateRevision(), rev, kv.getVersion()));
+                keys.put(kv.key(), KeyIndex.restored(kv.key(), kv.createRevision(), rev, kv.version()));
             }
             currentRev[0] = rev.main();
             return true;
         });
-        TreeMap<ByteString, KeyIndex> sorted = new TreeMap<>(TreeIndex.KEY_ORDER);
-        sorted.putAll(keys);
-        keys.clear();
-
         boolean resume = scheduled > compactMainRev;
         if (resume) {
             compactMainRev = scheduled;
-            sorted.replaceAll((k, ki) -> ki.compact(scheduled));
-            sorted.values().removeIf(ki -> ki == null);
+            keys.replaceAll((k, ki) -> ki.compact(scheduled));
+            keys.values().removeIf(ki -> ki == null);
         }
         long rev = Math.max(currentRev[0], compactMainRev);
-        MvccStore store = new MvccStore(backend, new TreeIndex(sorted),
+        MvccStore store = new MvccStore(backend, TreeIndex.of(keys),
                 new State(rev, compactMainRev, appliedTerm, appliedIndex));
         LOG.info("opened mvcc store currentRevision={} compactRevision={} appliedIndex={} keys={} tookMs={}",
                 rev, compactMainRev, appliedIndex, store.index.size(), (System.nanoTime() - start) / 1_000_000);

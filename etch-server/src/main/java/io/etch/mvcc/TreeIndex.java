@@ -2,13 +2,13 @@ package io.etch.mvcc;
 
 import com.google.protobuf.ByteString;
 import java.util.AbstractMap;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NoSuchElementException;
-import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -42,15 +42,22 @@ final class TreeIndex implements IndexView {
         this.byKey = new ConcurrentHashMap<>();
     }
 
-    /** Builds from a map already sorted by {@link #KEY_ORDER}. */
-    TreeIndex(SortedMap<ByteString, KeyIndex> sorted) {
+    private TreeIndex(int capacity) {
         this.ordered = new ConcurrentSkipListMap<>(KEY_ORDER);
-        this.byKey = new ConcurrentHashMap<>(Math.max(16, sorted.size() * 4 / 3 + 1));
-        sorted.forEach((k, ki) -> {
-            Slot s = new Slot(ki);
-            ordered.put(k, s);
-            byKey.put(k, s);
-        });
+        this.byKey = new ConcurrentHashMap<>(Math.max(16, capacity * 4 / 3 + 1));
+    }
+
+    /** An index of {@code keys}; the ordered map is filled in key order, the cheapest way to build it. */
+    static TreeIndex of(Map<ByteString, KeyIndex> keys) {
+        TreeIndex index = new TreeIndex(keys.size());
+        ByteString[] sorted = keys.keySet().toArray(new ByteString[0]);
+        Arrays.sort(sorted, KEY_ORDER);
+        for (ByteString k : sorted) {
+            Slot s = new Slot(keys.get(k));
+            index.ordered.put(k, s);
+            index.byKey.put(k, s);
+        }
+        return index;
     }
 
     @Override
