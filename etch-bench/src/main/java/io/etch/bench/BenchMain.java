@@ -58,6 +58,12 @@ public final class BenchMain {
         description = "Also print one machine-readable line per report: etch-bench-result op=... rps=... p99=...")
     boolean resultLine;
 
+    @Option(names = "--warmup", defaultValue = "5000", scope = ScopeType.INHERIT,
+        description = "Untimed requests before the run, serializable reads of a key no benchmark writes, so that"
+            + " the client's JIT compiles before the measurement rather than during it; 0 for none (etcd's tool"
+            + " has none) (default: ${DEFAULT-VALUE})")
+    int warmup;
+
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new BenchMain());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -92,8 +98,11 @@ public final class BenchMain {
         if (dial < 0) {
             throw new IllegalArgumentException("expected non-negative --dial-timeout, got " + dialTimeout);
         }
+        if (warmup < 0) {
+            throw new IllegalArgumentException("expected non-negative --warmup, got (" + warmup + ")");
+        }
         boolean progress = !noProgress && ProgressBar.stderrIsTerminal();
         return new BenchSettings(eps, conns, clients, precise, sample, progress, dial / 1_000_000L, targetLeader,
-            resultLine);
+            resultLine, warmup);
     }
 }

@@ -14,7 +14,9 @@ import java.util.List;
  * @param dialTimeoutMillis fail when a connection is not up in this time; 0 to wait a while and start anyway
  * @param targetLeader      connect only to the leader's endpoint
  * @param resultLine        also print one machine-readable line per report
+ * @param warmup            untimed requests before the run (serializable reads of a key nobody writes)
  */
 record BenchSettings(List<String> endpoints, int conns, int clients, boolean precise, boolean sample, boolean progress,
-                     long dialTimeoutMillis, boolean targetLeader, boolean resultLine) {
+                     long dialTimeoutMillis, boolean targetLeader, boolean resultLine,
+                     int warmup) {
 }

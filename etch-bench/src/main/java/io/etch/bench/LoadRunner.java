@@ -1,5 +1,8 @@
 package io.etch.bench;
 
+import com.google.protobuf.ByteString;
+import io.etch.api.etcdserverpb.KVGrpc;
+import io.etch.api.etcdserverpb.RangeRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
@@ -40,6 +43,9 @@ final class LoadRunner {
         Sender client(ManagedChannel channel, int clientIndex) throws Exception;
     }
 
+    /** What the warm-up reads: a key benchmarks do not write. */
+    static final ByteString WARMUP_KEY = ByteString.copyFromUtf8("\0etch-bench-warmup");
+
     private final BenchSettings settings;
     private final PrintStream err;
 
@@ -54,14 +60,26 @@ final class LoadRunner {
         return (StreamObserver<T>) (StreamObserver<?>) observer;
     }
 
-    /** Runs the load with one sender for every client; {@code rate} may be null (no limit). */
+    /**
+     * Runs the load with one sender for every client; {@code rate} may be null (no limit). First,
+     * untimed, {@code --warmup} serializable reads of a key that does not exist, so that the
+     * client's JIT compiles the request path before the measured run instead of during it.
+     */
     Results run(int total, RateLimiter rate, Workload workload) throws Exception {
         List<ManagedChannel> channels = Connections.open(settings, settings.conns(), err);
         ScheduledExecutorService scheduler = null;
         try {
-            Results results = new Results(total, settings.sample());
-            AtomicInteger issued = new AtomicInteger();
-            CountDownLatch finished = new CountDownLatch(settings.clients());
+            if (settings.warmup() > 0) {
+                RangeRequest probe = RangeRequest.newBuilder().setKey(WARMUP_KEY).setSerializable(true).build();
+                Results warm = phase(channels, settings.warmup(), null, null, false, (channel, client) -> {
+                    KVGrpc.KVStub stub = KVGrpc.newStub(channel);
+                    return (index, done) -> stub.range(probe, typed(done));
+                });
+                long failed = Arrays.stream(warm.errors).filter(e -> e != null).count();
+                if (failed == warm.total()) {
+                    err.println("etch-bench: every warm-up read failed, e.g. " + warm.errors[0]);
+                }
+            }
             if (rate != null) {
                 ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
                     Thread t = new Thread(r, "etch-bench-rate");
@@ -71,31 +89,39 @@ final class LoadRunner {
                 s.setRemoveOnCancelPolicy(true);
                 scheduler = s;
             }
-            List<Client> clients = new ArrayList<>();
-            for (int i = 0; i < settings.clients(); i++) {
-                Sender sender = workload.client(channels.get(i % channels.size()), i);
-                clients.add(new Client(sender, total, issued, results, finished, rate, scheduler));
-            }
-            ProgressBar bar = new ProgressBar(err, total, results.completed::get, settings.progress());
-            long cpu0 = CpuClock.processCpuNanos();
-            results.startUnixNanos = System.currentTimeMillis() * 1_000_000L;
-            results.startNanos = System.nanoTime();
-            bar.start();
-            for (Client c : clients) {
-                c.requestNext();
-            }
-            finished.await();
-            results.wallNanos = System.nanoTime() - results.startNanos;
-            long cpu1 = CpuClock.processCpuNanos();
-            results.cpuNanos = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
-            bar.finish();
-            return results;
+            return phase(channels, total, rate, scheduler, settings.progress(), workload);
         } finally {
             if (scheduler != null) {
                 scheduler.shutdownNow();
             }
             Connections.close(channels);
         }
+    }
+
+    private Results phase(List<ManagedChannel> channels, int total, RateLimiter rate, ScheduledExecutorService scheduler,
+                          boolean progress, Workload workload) throws Exception {
+        Results results = new Results(total, settings.sample());
+        AtomicInteger issued = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(settings.clients());
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < settings.clients(); i++) {
+            Sender sender = workload.client(channels.get(i % channels.size()), i);
+            clients.add(new Client(sender, total, issued, results, finished, rate, scheduler));
+        }
+        ProgressBar bar = new ProgressBar(err, total, results.completed::get, progress);
+        long cpu0 = CpuClock.processCpuNanos();
+        results.startUnixNanos = System.currentTimeMillis() * 1_000_000L;
+        results.startNanos = System.nanoTime();
+        bar.start();
+        for (Client c : clients) {
+            c.requestNext();
+        }
+        finished.await();
+        results.wallNanos = System.nanoTime() - results.startNanos;
+        long cpu1 = CpuClock.processCpuNanos();
+        results.cpuNanos = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+        bar.finish();
+        return results;
     }
 
     /**
