@@ -7,16 +7,23 @@
 #
 #   etch-bench/compare-with-etcd.sh [--quick] [--servers etcd34,etcd35,etch] [--members 1,3]
 #       [--rounds N] [--clients N] [--conns N] [--total N] [--total-1client N] [--total-range N]
-#       [--rss-keys N] [--watchers N] [--watch-puts N] [--watch-rate N] [--no-failover]
-#       [--etcd34 PATH] [--etcd35 PATH] [--etch LAUNCHER] [--out DIR] [--test-timeout SECS]
+#       [--rss-keys N] [--watchers N] [--watch-streams N] [--watch-puts N] [--watch-rate N]
+#       [--no-failover] [--etcd34 PATH] [--etcd35 PATH] [--etch LAUNCHER] [--out DIR]
+#       [--test-timeout SECS]
 #
 # Per server and round, on a fresh single member: idle RSS (VmRSS of the server process), txn-mixed
-# (on the empty store, so that its reads see only its own key), loading --rss-keys keys (16 B keys,
-# 256 B values) and the RSS after it, put with 100 clients over 10 connections, put with 1 client,
-# txn-put, range of one key (linearizable and serializable), watch-latency and lease-keepalive. On
-# a fresh 3-member cluster: put with 100 clients and with 1 client over all endpoints, then SIGKILL
-# of the leader and the time until a write succeeds again. The table keeps the best of the rounds
-# (highest req/s, lowest latency and RSS) and the median of the failover times.
+# (on the empty store, so that its reads see only its own key and foo), loading --rss-keys keys
+# (16 B keys, 256 B values) and the RSS after it, put with 100 clients over 10 connections, put
+# with 1 client, txn-put, range of one key (linearizable and serializable), watch-latency,
+# lease-keepalive, and the peak RSS (VmHWM) at the end. On a fresh 3-member cluster: put with 100
+# clients over all endpoints and with 1 client to the leader, then SIGKILL of the leader and the
+# time until a write succeeds again. The table keeps the best of the rounds (highest req/s, lowest
+# latency and RSS) and the median of the failover times.
+#
+# Defaults: 2 rounds, 20,000 requests per write test, 50,000 reads, 200,000 keys loaded (--rss-keys
+# 1000000 for 1M), 1,000 watchers; about 9 minutes on 2 cores. --quick: 1 round, small totals,
+# about 3 minutes: a smoke test of the tools, not a measurement. etcd 3.5 comes from
+# ../shared/tools/etcd-e2e-3.5 --setup unless --etcd35 is given.
 set -uo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 bench="$root/bin/etch-bench"

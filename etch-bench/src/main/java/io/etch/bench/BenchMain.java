@@ -45,7 +45,7 @@ public final class BenchMain {
 
     @Option(names = {"--cert", "--key", "--cacert"}, scope = ScopeType.INHERIT, hidden = true, paramLabel = "FILE",
         description = "TLS files (not supported: Etch serves plaintext only)")
-    String tlsFile;
+    List<String> tlsFiles;
 
     @Option(names = "--user", scope = ScopeType.INHERIT, hidden = true, description = "Username[:password] (not supported)")
     String user;
@@ -84,7 +84,7 @@ public final class BenchMain {
         if (clients <= 0) {
             throw new IllegalArgumentException("expected positive --clients, got (" + clients + ")");
         }
-        if (tlsFile != null) {
+        if (tlsFiles != null && !tlsFiles.isEmpty()) {
             throw new IllegalArgumentException("TLS (--cert, --key, --cacert) is not supported");
         }
         if (user != null) {
