@@ -1,43 +1,55 @@
 package io.etch.bench;
 
+import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.KVGrpc;
-import io.grpc.ConnectivityState;
+import io.etch.api.etcdserverpb.RangeRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntPredicate;
 
 /**
  * Drives {@code total} requests through {@code clients} logical clients spread round-robin over
  * {@code conns} gRPC connections (themselves spread over the endpoints). Each client keeps exactly
  * one request in flight and sends its next one from the completion callback, so at most
- * {@code clients} requests are outstanding at any time.
+ * {@code clients} requests are outstanding at any time; with {@code --rate} each request first
+ * waits for its slot. Nothing else runs per request: no thread per client, no queue.
  */
 final class LoadRunner {
-    record Settings(List<String> endpoints, int conns, int clients) {
+    /** Sends request number {@code index} (0-based); the outcome goes to {@code done}. */
+    @FunctionalInterface
+    interface Sender {
+        /**
+         * {@code done.onCompleted()} reports success, {@code done.onError(t)} failure, exactly one
+         * of them once; {@code onNext} is ignored. May be called on any thread.
+         */
+        void send(int index, StreamObserver<Object> done);
     }
 
-    /** Sends request number {@code index} (0-based) on {@code stub}; the outcome goes to {@code done}. */
+    /** Makes one client's sender; called once per client, before the run starts (it may block). */
     @FunctionalInterface
     interface Workload {
-        void send(KVGrpc.KVStub stub, int index, StreamObserver<Object> done);
+        Sender client(ManagedChannel channel, int clientIndex) throws Exception;
     }
 
-    private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** What the warm-up reads: a key benchmarks do not write. */
+    static final ByteString WARMUP_KEY = ByteString.copyFromUtf8("\0etch-bench-warmup");
 
-    private final Settings settings;
+    private final BenchSettings settings;
     private final PrintStream err;
 
-    LoadRunner(Settings settings, PrintStream err) {
+    LoadRunner(BenchSettings settings, PrintStream err) {
         this.settings = settings;
         this.err = err;
     }
@@ -48,114 +60,167 @@ final class LoadRunner {
         return (StreamObserver<T>) (StreamObserver<?>) observer;
     }
 
-    Report run(int total, Workload workload) throws InterruptedException {
-        List<ManagedChannel> channels = new ArrayList<>();
+    /**
+     * Runs the load with one sender for every client; {@code rate} may be null (no limit). First,
+     * untimed, {@code --warmup} serializable reads of a key that does not exist, so that the
+     * client's JIT compiles the request path before the measured run instead of during it.
+     */
+    Results run(int total, RateLimiter rate, Workload workload) throws Exception {
+        List<ManagedChannel> channels = Connections.open(settings, settings.conns(), err);
+        ScheduledExecutorService scheduler = null;
         try {
-            for (int i = 0; i < settings.conns(); i++) {
-                channels.add(open(settings.endpoints().get(i % settings.endpoints().size())));
+            if (settings.warmup() > 0) {
+                RangeRequest probe = RangeRequest.newBuilder().setKey(WARMUP_KEY).setSerializable(true).build();
+                Results warm = phase(channels, settings.warmup(), null, null, false, (channel, client) -> {
+                    KVGrpc.KVStub stub = KVGrpc.newStub(channel);
+                    return (index, done) -> stub.range(probe, typed(done));
+                });
+                long failed = Arrays.stream(warm.errors).filter(e -> e != null).count();
+                if (failed == warm.total()) {
+                    err.println("etch-bench: every warm-up read failed, e.g. " + warm.errors[0]);
+                }
             }
-            awaitConnected(channels);
-
-            Recorder recorder = new Recorder(total);
-            AtomicInteger issued = new AtomicInteger();
-            CountDownLatch finished = new CountDownLatch(settings.clients());
-            List<Client> clients = new ArrayList<>();
-            for (int i = 0; i < settings.clients(); i++) {
-                KVGrpc.KVStub stub = KVGrpc.newStub(channels.get(i % channels.size()));
-                clients.add(new Client(stub, workload, total, issued, recorder, finished));
+            if (rate != null) {
+                ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, "etch-bench-rate");
+                    t.setDaemon(true);
+                    return t;
+                });
+                s.setRemoveOnCancelPolicy(true);
+                scheduler = s;
             }
-            long start = System.nanoTime();
-            for (Client c : clients) {
-                c.requestNext();
-            }
-            finished.await();
-            double totalSeconds = (System.nanoTime() - start) / 1e9;
-            return recorder.report(totalSeconds);
+            return phase(channels, total, rate, scheduler, settings.progress(), workload);
         } finally {
-            for (ManagedChannel ch : channels) {
-                ch.shutdownNow();
+            if (scheduler != null) {
+                scheduler.shutdownNow();
             }
-            for (ManagedChannel ch : channels) {
-                ch.awaitTermination(5, TimeUnit.SECONDS);
-            }
+            Connections.close(channels);
         }
     }
 
-    static ManagedChannel open(String endpoint) {
-        String hostPort = endpoint;
-        if (hostPort.startsWith("http://")) {
-            hostPort = hostPort.substring("http://".length());
-        } else if (hostPort.contains("://")) {
-            throw new IllegalArgumentException("unsupported endpoint (plain http only): " + endpoint);
+    private Results phase(List<ManagedChannel> channels, int total, RateLimiter rate, ScheduledExecutorService scheduler,
+                          boolean progress, Workload workload) throws Exception {
+        Results results = new Results(total, settings.sample());
+        AtomicInteger issued = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(settings.clients());
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < settings.clients(); i++) {
+            Sender sender = workload.client(channels.get(i % channels.size()), i);
+            clients.add(new Client(sender, total, issued, results, finished, rate, scheduler));
         }
-        if (hostPort.endsWith("/")) {
-            hostPort = hostPort.substring(0, hostPort.length() - 1);
+        ProgressBar bar = new ProgressBar(err, total, results.completed::get, progress);
+        long cpu0 = CpuClock.processCpuNanos();
+        results.startUnixNanos = System.currentTimeMillis() * 1_000_000L;
+        results.startNanos = System.nanoTime();
+        bar.start();
+        for (Client c : clients) {
+            c.requestNext();
         }
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostPort.length() - 1) {
-            throw new IllegalArgumentException("endpoint needs host:port, got " + endpoint);
-        }
-        String host = hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port = Integer.parseInt(hostPort.substring(colon + 1));
-        return NettyChannelBuilder.forAddress(host, port)
-            .usePlaintext()
-            // Callbacks run on the transport threads: they only record a time and send the next request.
-            .directExecutor()
-            .maxInboundMessageSize(Integer.MAX_VALUE)
-            .build();
+        finished.await();
+        results.wallNanos = System.nanoTime() - results.startNanos;
+        long cpu1 = CpuClock.processCpuNanos();
+        results.cpuNanos = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+        bar.finish();
+        return results;
     }
 
-    /** Connects every channel up front so that connection setup does not count as request latency. */
-    void awaitConnected(List<ManagedChannel> channels) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MILLIS);
-        for (ManagedChannel ch : channels) {
-            while (true) {
-                ConnectivityState state = ch.getState(true);
-                if (state == ConnectivityState.READY) {
-                    break;
+    /**
+     * What every request did, by index: its latency (or its error) and, with {@code --sample},
+     * when it started. Written by the clients' callbacks (each index by one client), read after
+     * the run.
+     */
+    static final class Results {
+        private static final long NOT_DONE = -1;
+
+        final long[] latencyNanos;
+        final String[] errors;
+        final long[] sentNanos;
+        final AtomicInteger completed = new AtomicInteger();
+        long startNanos;
+        long startUnixNanos;
+        long wallNanos;
+        long cpuNanos = -1;
+
+        Results(int total, boolean keepStartTimes) {
+            latencyNanos = new long[total];
+            Arrays.fill(latencyNanos, NOT_DONE);
+            errors = new String[total];
+            sentNanos = keepStartTimes ? new long[total] : null;
+        }
+
+        int total() {
+            return latencyNanos.length;
+        }
+
+        void success(int index, long sent, long end) {
+            latencyNanos[index] = end - sent;
+            if (sentNanos != null) {
+                sentNanos[index] = sent;
+            }
+            completed.incrementAndGet();
+        }
+
+        void failure(int index, Throwable t) {
+            errors[index] = ErrorText.of(t);
+            completed.incrementAndGet();
+        }
+
+        double wallSeconds() {
+            return wallNanos / 1e9;
+        }
+
+        /** The report of the requests whose index {@code which} accepts. */
+        Report report(IntPredicate which, BenchSettings s) {
+            int n = 0;
+            for (int i = 0; i < total(); i++) {
+                if (which.test(i) && latencyNanos[i] != NOT_DONE && errors[i] == null) {
+                    n++;
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    err.println("etch-bench: connection not ready after " + CONNECT_TIMEOUT_MILLIS
-                        + " ms (state " + state + "); starting anyway");
-                    return;
-                }
-                CountDownLatch changed = new CountDownLatch(1);
-                ch.notifyWhenStateChanged(state, changed::countDown);
-                changed.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
             }
+            double[] lats = new double[n];
+            long[] starts = sentNanos != null ? new long[n] : null;
+            long[] latNanos = sentNanos != null ? new long[n] : null;
+            Map<String, Long> errs = new HashMap<>();
+            int k = 0;
+            for (int i = 0; i < total(); i++) {
+                if (!which.test(i)) {
+                    continue;
+                }
+                if (errors[i] != null) {
+                    errs.merge(errors[i], 1L, Long::sum);
+                } else if (latencyNanos[i] != NOT_DONE) {
+                    lats[k] = latencyNanos[i] / 1e9;
+                    if (starts != null) {
+                        starts[k] = startUnixNanos + (sentNanos[i] - startNanos);
+                        latNanos[k] = latencyNanos[i];
+                    }
+                    k++;
+                }
+            }
+            TimeSeries series = starts != null ? TimeSeries.of(starts, latNanos) : null;
+            return new Report(lats, errs, wallSeconds(), s.precise(), series);
         }
-    }
 
-    /** Collects outcomes from all clients. */
-    static final class Recorder {
-        private final double[] lats;
-        private final AtomicInteger count = new AtomicInteger();
-        private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-
-        Recorder(int capacity) {
-            this.lats = new double[capacity];
+        Report report(BenchSettings s) {
+            return report(i -> true, s);
         }
 
-        void success(long nanos) {
-            lats[count.getAndIncrement()] = nanos / 1e9;
+        /** The line about the client's own CPU use that follows every report. */
+        String cpuLine() {
+            return cpuLine(cpuNanos, wallNanos, CpuClock.processCpuNanos(), CpuClock.cores());
         }
 
-        void failure(Throwable t) {
-            Status s = Status.fromThrowable(t);
-            String msg = "rpc error: code = " + s.getCode() + " desc = " + s.getDescription();
-            errors.computeIfAbsent(msg, k -> new LongAdder()).increment();
+        static String cpuLine(long runCpuNanos, long runWallNanos, long processCpuNanos, int cores) {
+            if (runCpuNanos < 0) {
+                return "\nClient CPU:\tunknown.\n";
+            }
+            return String.format(Locale.ROOT, "%nClient CPU:\t%.4f secs during the run (%.2f of %d cores), %.4f secs in all.%n",
+                runCpuNanos / 1e9, clientCores(runCpuNanos, runWallNanos), cores, processCpuNanos / 1e9);
         }
 
-        /** Call only after all clients finished (the latch gives the needed ordering). */
-        Report report(double totalSeconds) {
-            double[] done = java.util.Arrays.copyOf(lats, count.get());
-            Map<String, Long> errs = new java.util.HashMap<>();
-            errors.forEach((k, v) -> errs.put(k, v.sum()));
-            return new Report(done, errs, totalSeconds);
+        /** Cores the client kept busy on average over the run. */
+        static double clientCores(long cpuNanos, long wallNanos) {
+            return wallNanos > 0 && cpuNanos >= 0 ? (double) cpuNanos / wallNanos : 0;
         }
     }
 
@@ -164,23 +229,26 @@ final class LoadRunner {
      * (e.g. an immediate failure), so sending is trampolined instead of recursing.
      */
     private static final class Client implements StreamObserver<Object> {
-        private final KVGrpc.KVStub stub;
-        private final Workload workload;
+        private final Sender sender;
         private final int total;
         private final AtomicInteger issued;
-        private final Recorder recorder;
+        private final Results results;
         private final CountDownLatch finished;
+        private final RateLimiter rate;
+        private final ScheduledExecutorService scheduler;
         private final AtomicInteger wip = new AtomicInteger();
-        private long startNanos;
+        private int index;
+        private long sentNanos;
 
-        Client(KVGrpc.KVStub stub, Workload workload, int total, AtomicInteger issued, Recorder recorder,
-               CountDownLatch finished) {
-            this.stub = stub;
-            this.workload = workload;
+        Client(Sender sender, int total, AtomicInteger issued, Results results, CountDownLatch finished,
+               RateLimiter rate, ScheduledExecutorService scheduler) {
+            this.sender = sender;
             this.total = total;
             this.issued = issued;
-            this.recorder = recorder;
+            this.results = results;
             this.finished = finished;
+            this.rate = rate;
+            this.scheduler = scheduler;
         }
 
         void requestNext() {
@@ -189,20 +257,33 @@ final class LoadRunner {
             }
             int missed = 1;
             do {
-                sendOne();
+                next();
                 missed = wip.addAndGet(-missed);
             } while (missed != 0);
         }
 
-        private void sendOne() {
-            int index = issued.getAndIncrement();
-            if (index >= total) {
+        private void next() {
+            int i = issued.getAndIncrement();
+            if (i >= total) {
                 finished.countDown();
                 return;
             }
-            startNanos = System.nanoTime();
+            if (rate != null) {
+                long now = System.nanoTime();
+                long wait = rate.reserve(now) - now;
+                if (wait > 0) {
+                    scheduler.schedule(() -> start(i), wait, TimeUnit.NANOSECONDS);
+                    return;
+                }
+            }
+            start(i);
+        }
+
+        private void start(int i) {
+            index = i;
+            sentNanos = System.nanoTime();
             try {
-                workload.send(stub, index, this);
+                sender.send(i, this);
             } catch (RuntimeException e) {
                 onError(e);
             }
@@ -214,13 +295,13 @@ final class LoadRunner {
 
         @Override
         public void onError(Throwable t) {
-            recorder.failure(t);
+            results.failure(index, t);
             requestNext();
         }
 
         @Override
         public void onCompleted() {
-            recorder.success(System.nanoTime() - startNanos);
+            results.success(index, sentNanos, System.nanoTime());
             requestNext();
         }
     }

@@ -1,6 +1,7 @@
 package io.etch.bench;
 
 import com.google.protobuf.ByteString;
+import io.etch.api.etcdserverpb.KVGrpc;
 import io.etch.api.etcdserverpb.RangeRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,6 +21,10 @@ final class RangeCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "END", description = "End of the range (exclusive)")
     String end;
 
+    @Option(names = "--rate", defaultValue = "0",
+        description = "Maximum range requests per second (0 is no limit) (default: ${DEFAULT-VALUE})")
+    int rate;
+
     @Option(names = "--total", defaultValue = "10000", description = "Total number of range requests (default: ${DEFAULT-VALUE})")
     int total;
 
@@ -28,29 +33,31 @@ final class RangeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean serializable;
-        if (consistency.equals("l")) {
-            System.out.println("bench with linearizable range");
-            serializable = false;
-        } else if (consistency.equals("s")) {
-            System.out.println("bench with serializable range");
-            serializable = true;
-        } else {
-            System.err.println("--consistency must be l or s, got " + consistency);
+        Boolean serializable = Consistency.serializable(consistency);
+        if (serializable == null) {
             return 1;
         }
         if (total < 0) {
             System.err.println("expected non-negative --total");
             return 1;
         }
-        LoadRunner.Settings settings = main.settings();
+        BenchSettings settings = main.settings();
+        RateLimiter limiter = RateLimiter.ofFlag(rate);
         RangeRequest.Builder b = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setSerializable(serializable);
         if (end != null) {
             b.setRangeEnd(ByteString.copyFromUtf8(end));
         }
         RangeRequest req = b.build();
-        Report report = new LoadRunner(settings, System.err).run(total, (stub, index, done) -> stub.range(req, LoadRunner.typed(done)));
+        LoadRunner.Results results = new LoadRunner(settings, System.err).run(total, limiter, (channel, client) -> {
+            KVGrpc.KVStub stub = KVGrpc.newStub(channel);
+            return (index, done) -> stub.range(req, LoadRunner.typed(done));
+        });
+        Report report = results.report(settings);
         System.out.print(report);
+        System.out.print(results.cpuLine());
+        if (settings.resultLine()) {
+            System.out.println(report.resultLine("range", results.cpuNanos, results.wallNanos));
+        }
         return 0;
     }
 }

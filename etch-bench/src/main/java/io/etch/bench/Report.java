@@ -23,6 +23,8 @@ final class Report {
     private final double[] lats;
     private final Map<String, Long> errors;
     private final double totalSeconds;
+    private final boolean precise;
+    private final TimeSeries series;
     private final double fastest;
     private final double slowest;
     private final double average;
@@ -35,6 +37,16 @@ final class Report {
      * @param totalSeconds wall time of the whole run
      */
     Report(double[] latencies, Map<String, Long> errors, double totalSeconds) {
+        this(latencies, errors, totalSeconds, false, null);
+    }
+
+    /**
+     * @param precise print numbers as Go's {@code %g} (etcd's {@code --precise}) instead of {@code %4.4f}
+     * @param series  the per-second samples to print (etcd's {@code --sample}), or null
+     */
+    Report(double[] latencies, Map<String, Long> errors, double totalSeconds, boolean precise, TimeSeries series) {
+        this.precise = precise;
+        this.series = series;
         this.lats = latencies.clone();
         Arrays.sort(this.lats);
         this.errors = new TreeMap<>(errors);
@@ -148,13 +160,31 @@ final class Report {
         return new Histogram(bounds, counts);
     }
 
-    private static String sec(double seconds) {
-        return String.format(Locale.ROOT, "%4.4f secs", seconds);
+    /** A number as etcd's report prints it: {@code %4.4f}, or {@code %g} with {@code --precise}. */
+    private String num(double v) {
+        return precise ? GoFormat.g(v) : GoFormat.fixed(v, 4);
+    }
+
+    private String sec(double seconds) {
+        return num(seconds) + " secs";
     }
 
     /** Prints 10 as "10" and 99.9 as "99.9", as Go's %v does. */
-    private static String pct(double p) {
+    static String pct(double p) {
         return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
+    }
+
+    /**
+     * One machine-readable line ({@code --result-line}) for scripts: counts, wall time, requests
+     * per second, latencies in seconds and the client's CPU use over the run.
+     */
+    String resultLine(String op, long cpuNanos, long wallNanos) {
+        double[] p = percentiles();
+        return String.format(Locale.ROOT,
+            "etch-bench-result op=%s ok=%d failed=%d secs=%.6f rps=%.4f avg=%.6f stddev=%.6f fastest=%.6f"
+                + " p50=%.6f p90=%.6f p99=%.6f p999=%.6f slowest=%.6f client_cpu_secs=%.4f client_cores=%.4f",
+            op, successes(), failures(), totalSeconds, rps, average, stddev, fastest, p[2], p[4], p[6], p[7], slowest,
+            Math.max(0, cpuNanos) / 1e9, LoadRunner.Results.clientCores(cpuNanos, wallNanos));
     }
 
     @Override
@@ -167,15 +197,15 @@ final class Report {
             s.append("  Fastest:\t").append(sec(fastest)).append(".\n");
             s.append("  Average:\t").append(sec(average)).append(".\n");
             s.append("  Stddev:\t").append(sec(stddev)).append(".\n");
-            s.append("  Requests/sec:\t").append(String.format(Locale.ROOT, "%4.4f", rps)).append('\n');
+            s.append("  Requests/sec:\t").append(num(rps)).append('\n');
 
             Histogram h = histogram(lats);
             int max = h.max();
             s.append("\nResponse time histogram:\n");
             for (int k = 0; k < h.bounds().length; k++) {
                 int barLen = max > 0 ? h.counts()[k] * BAR_WIDTH / max : 0;
-                s.append(String.format(Locale.ROOT, "  %4.4f [%d]\t|%s\n", h.bounds()[k], h.counts()[k],
-                    BAR.repeat(barLen)));
+                s.append("  ").append(num(h.bounds()[k])).append(" [").append(h.counts()[k]).append("]\t|")
+                    .append(BAR.repeat(barLen)).append('\n');
             }
 
             double[] data = percentiles(lats);
@@ -184,6 +214,9 @@ final class Report {
                 if (data[k] > 0) {
                     s.append("  ").append(pct(PERCENTILES[k])).append("% in ").append(sec(data[k])).append(".\n");
                 }
+            }
+            if (series != null) {
+                s.append(series).append('\n');
             }
         }
         if (!errors.isEmpty()) {

@@ -34,15 +34,18 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code watch-latency}: {@code --watchers} watchers on one key, spread over {@code --streams}
- * Watch streams (themselves spread over {@code --conns} connections), and {@code --put-total} puts
- * to that key at {@code --put-rate} per second from a connection of their own. Reports the
- * put-to-event latency of every event every watcher receives (from sending the put; etcd's
- * {@code watch-latency} measures from the put's response, which is printed as well) and the
- * fan-out throughput, events delivered per second across all watchers.
+ * Watch streams (themselves spread over {@code --conns} connections), and {@code --total} puts
+ * to that key at {@code --put-rate} per second from a connection of their own. As in etcd's tool,
+ * the watchers default to one per client ({@code --clients}) and the streams to one per
+ * connection. Reports the put-to-event latency of every event every watcher receives (from
+ * sending the put; etcd's {@code watch-latency} measures from the put's response, which is printed
+ * as well) and the fan-out throughput, events delivered per second across all watchers. Unlike
+ * etcd's tool, which waits for every watcher to see a put before the next one, the puts keep
+ * their schedule (at most 1000 in flight).
  */
 @Command(name = "watch-latency", mixinStandardHelpOptions = true, description = {"Benchmark watch latency and fan-out",
     "Measures the time from sending a put to a watched key until each watcher receives its event,",
-    "and how many events per second reach the watchers. --clients is not used."})
+    "and how many events per second reach the watchers."})
 final class WatchLatencyCommand implements Callable<Integer> {
     private static final long CREATE_TIMEOUT_SECONDS = 60;
     private static final long DRAIN_TIMEOUT_SECONDS = 30;
@@ -51,13 +54,13 @@ final class WatchLatencyCommand implements Callable<Integer> {
     @ParentCommand
     BenchMain main;
 
-    @Option(names = "--watchers", defaultValue = "100", description = "Total number of watchers, all on the same key (default: ${DEFAULT-VALUE})")
-    int watchers;
+    @Option(names = "--watchers", description = "Total number of watchers, all on the same key (default: --clients)")
+    Integer watchersFlag;
 
-    @Option(names = "--streams", defaultValue = "10", description = "Number of gRPC watch streams the watchers are spread over (default: ${DEFAULT-VALUE})")
-    int streams;
+    @Option(names = "--streams", description = "Number of gRPC watch streams the watchers are spread over (default: --conns)")
+    Integer streamsFlag;
 
-    @Option(names = {"--put-total", "--total"}, defaultValue = "1000", description = "Total number of put requests (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--total", "--put-total"}, defaultValue = "10000", description = "Total number of put requests (default: ${DEFAULT-VALUE})")
     int putTotal;
 
     @Option(names = "--put-rate", defaultValue = "100", description = "Number of keys to put per second (default: ${DEFAULT-VALUE})")
@@ -73,6 +76,9 @@ final class WatchLatencyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        BenchSettings settings = main.settings();
+        int watchers = watchersFlag != null ? watchersFlag : settings.clients();
+        int streams = streamsFlag != null ? streamsFlag : settings.conns();
         if (watchers <= 0 || streams <= 0 || putTotal <= 0 || putRate <= 0 || keySize <= 0) {
             System.err.println("expected positive --watchers, --streams, --put-total, --put-rate and --key-size");
             return 1;
@@ -86,7 +92,6 @@ final class WatchLatencyCommand implements Callable<Integer> {
             return 1;
         }
         streams = Math.min(streams, watchers);
-        LoadRunner.Settings settings = main.settings();
         SecureRandom random = new SecureRandom();
         byte[] k = new byte[keySize];
         random.nextBytes(k);
@@ -99,12 +104,12 @@ final class WatchLatencyCommand implements Callable<Integer> {
         List<ManagedChannel> all = new ArrayList<>();
         try {
             for (int i = 0; i < settings.conns(); i++) {
-                watchChannels.add(LoadRunner.open(settings.endpoints().get(i % settings.endpoints().size())));
+                watchChannels.add(Connections.open(settings.endpoints().get(i % settings.endpoints().size())));
             }
-            ManagedChannel putChannel = LoadRunner.open(settings.endpoints().get(0));
+            ManagedChannel putChannel = Connections.open(settings.endpoints().get(0));
             all.addAll(watchChannels);
             all.add(putChannel);
-            new LoadRunner(settings, System.err).awaitConnected(all);
+            Connections.awaitConnected(all, settings.dialTimeoutMillis(), System.err);
 
             // Watch phase: every stream creates its share of the watchers, as fast as its flow control allows.
             CountDownLatch created = new CountDownLatch(watchers);
@@ -133,7 +138,10 @@ final class WatchLatencyCommand implements Callable<Integer> {
             CountDownLatch putsDone = new CountDownLatch(putTotal);
             Semaphore inFlight = new Semaphore(MAX_PUTS_IN_FLIGHT);
             KVGrpc.KVStub kv = KVGrpc.newStub(putChannel);
+            ProgressBar bar = new ProgressBar(System.err, putTotal, () -> putTotal - putsDone.getCount(), settings.progress());
+            long cpu0 = CpuClock.processCpuNanos();
             long start = System.nanoTime();
+            bar.start();
             for (int i = 0; i < putTotal; i++) {
                 long due = start + WatchStats.dueNanos(i, putRate);
                 for (long left; (left = due - System.nanoTime()) > 0; ) {
@@ -178,6 +186,10 @@ final class WatchLatencyCommand implements Callable<Integer> {
             for (WatchStream s : ws) {
                 s.close();
             }
+            long wall = System.nanoTime() - start;
+            long cpu1 = CpuClock.processCpuNanos();
+            long cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+            bar.finish();
 
             WatchStats.Matched m = WatchStats.match(puts, ws.stream().map(s -> s.arrivals).toList());
             int shortWatchers = 0;
@@ -190,7 +202,8 @@ final class WatchLatencyCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Sent %d puts (%d succeeded) in %.4f secs, %.1f puts/sec (asked for %d).%n",
                 putTotal, okPuts, putSeconds, putTotal / putSeconds, putRate);
             System.out.println("\nPut-to-event latency, from sending the put (every event of every watcher):");
-            System.out.print(new Report(m.fromSend(), errs, span));
+            Report fromSend = new Report(m.fromSend(), errs, span, settings.precise(), null);
+            System.out.print(fromSend);
             System.out.println("\nPut-to-event latency, from the put's response (as etcd's watch-latency measures; "
                 + "negative when the event came first):");
             System.out.print(latencyLines(m.fromAck()));
@@ -204,6 +217,12 @@ final class WatchLatencyCommand implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "  Span:\t%.4f secs (first put sent to last event received).%n", span);
             System.out.printf(Locale.ROOT, "  Events/sec:\t%.4f%n", WatchStats.perSecond(m.events(), m.spanNanos()));
+            System.out.print(LoadRunner.Results.cpuLine(cpu, wall, CpuClock.processCpuNanos(), CpuClock.cores()));
+            if (settings.resultLine()) {
+                System.out.println(fromSend.resultLine("watch-latency", cpu, wall));
+                System.out.println(new Report(m.fromAck(), Map.of(), span, settings.precise(), null)
+                    .resultLine("watch-latency-from-ack", cpu, wall));
+            }
             return m.events() == expected && errs.isEmpty() ? 0 : 1;
         } finally {
             for (ManagedChannel ch : all) {

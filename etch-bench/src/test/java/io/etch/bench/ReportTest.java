@@ -83,4 +83,64 @@ class ReportTest {
         assertThat(Keys.varintLength(Keys.zigZag(63))).isEqualTo(1);
         assertThat(Keys.varintLength(Keys.zigZag(64))).isEqualTo(2);
     }
+
+    @Test
+    void preciseFormatIsGosG() {
+        String s = new Report(new double[] {0.00001, 0.5}, Map.of(), 2.0, true, null).toString();
+        assertThat(s).contains("  Fastest:\t1e-05 secs.\n", "  Slowest:\t0.5 secs.\n", "  Requests/sec:\t1\n",
+            "  1e-05 [1]\t|", "  10% in 0.5 secs.\n");
+    }
+
+    @Test
+    void sampleSectionFollowsTheLatencyDistribution() {
+        TimeSeries ts = TimeSeries.of(new long[] {7_000_000_000L}, new long[] {1_000_000});
+        String s = new Report(new double[] {0.001}, Map.of(), 1.0, false, ts).toString();
+        assertThat(s).contains("\nLatency distribution:\n");
+        assertThat(s.indexOf("Sample in one second")).isGreaterThan(s.indexOf("Latency distribution"));
+        assertThat(s).endsWith("7,1ms,1ms,1ms,1\n\n");
+    }
+
+    @Test
+    void resultLineCarriesTheNumbersScriptsNeed() {
+        Report r = new Report(millis(1000), Map.of("x", 2L), 4.0);
+        String line = r.resultLine("put", 2_000_000_000L, 4_000_000_000L);
+        assertThat(line).startsWith("etch-bench-result op=put ok=1000 failed=2 secs=4.000000 rps=250.0000 ")
+            .contains(" p50=0.501000 ", " p90=0.901000 ", " p99=0.991000 ", " p999=1.000000 ", " slowest=1.000000 ")
+            .endsWith(" client_cpu_secs=2.0000 client_cores=0.5000");
+    }
+
+    @Test
+    void resultsSplitIntoReportsByIndex() {
+        LoadRunner.Results res = new LoadRunner.Results(4, false);
+        res.success(0, 0, 1_000_000);
+        res.success(1, 0, 3_000_000);
+        res.failure(2, new ErrorText.BenchException("boom"));
+        // index 3 never ran
+        res.wallNanos = 1_000_000_000L;
+        BenchSettings s = new BenchSettings(java.util.List.of("x:1"), 1, 1, false, false, false, 0, false, false, 0);
+        Report even = res.report(i -> i % 2 == 0, s);
+        assertThat(even.successes()).isEqualTo(1);
+        assertThat(even.failures()).isEqualTo(1);
+        assertThat(even.fastest()).isEqualTo(0.001);
+        Report all = res.report(s);
+        assertThat(all.successes()).isEqualTo(2);
+        assertThat(all.average()).isCloseTo(0.002, within(1e-12));
+        assertThat(all.requestsPerSecond()).isEqualTo(2.0);
+        assertThat(all.toString()).contains("  [1]\tboom\n");
+        assertThat(res.completed.get()).isEqualTo(3);
+    }
+
+    @Test
+    void clientCpuLine() {
+        assertThat(LoadRunner.Results.cpuLine(1_500_000_000L, 3_000_000_000L, 2_000_000_000L, 2))
+            .isEqualTo("\nClient CPU:\t1.5000 secs during the run (0.50 of 2 cores), 2.0000 secs in all.\n");
+        assertThat(LoadRunner.Results.cpuLine(-1, 1, 1, 2)).contains("unknown");
+    }
+
+    @Test
+    void histogramOfTheSlowestValueOnlyReachesTheLastBucket() {
+        Report.Histogram h = Report.histogram(new double[] {0.0, 0.0, 1.0});
+        assertThat(h.counts()).containsExactly(2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+        assertThat(h.bounds()[10]).isEqualTo(1.0);
+    }
 }
