@@ -29,7 +29,21 @@ public final class EtchMain {
     private EtchMain() {
     }
 
+    /**
+     * With fewer than three cores the JVM gives the common fork-join pool a parallelism of one,
+     * and then every {@code CompletableFuture.*Async} call without an executor (Ratis makes them on
+     * the append path) starts a new thread: one per write on each follower on a 2-core machine.
+     * Must run before anything touches the common pool.
+     */
+    static void useSharedPoolForAsyncTasks() {
+        String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        }
+    }
+
     public static void main(String[] args) {
+        useSharedPoolForAsyncTasks();
         EtchConfig config;
         try {
             config = ConfigLoader.parse(args, System.getenv());
