@@ -17,6 +17,7 @@ import io.etch.api.mvccpb.KeyValue;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
 import io.etch.mvcc.KeyOrder;
+import io.etch.mvcc.KvReadView;
 import io.etch.mvcc.WriteTxn;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +75,24 @@ public final class KvApplier {
         return resp.build();
     }
 
+    /**
+     * A txn whose ops are all ranges ({@link #isReadOnly}), run against a read view without going
+     * through Raft, as etcd serves it: same compares, same checks, same responses.
+     */
+    public TxnResponse readOnlyTxn(KvReadView view, TxnRequest r) {
+        if (!isReadOnly(r)) {
+            throw new IllegalArgumentException("not a read-only txn");
+        }
+        boolean succeeded = compares(view, r.getCompareList());
+        Path path = new Path(List.of(succeeded));
+        checkRequests(view, r, path.restart(), this::checkRange);
+        TxnResponse.Builder resp = TxnResponse.newBuilder().setSucceeded(succeeded);
+        for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
+            resp.addResponses(ResponseOp.newBuilder().setResponseRange(view.range(op.getRequestRange())));
+        }
+        return resp.setHeader(ResponseHeader.newBuilder().setRevision(view.revision())).build();
+    }
+
     /** The branch taken by the txn and by each nested txn on the taken branches, depth first. */
     private static final class Path {
         private final List<Boolean> taken;
@@ -93,13 +112,13 @@ public final class KvApplier {
         }
     }
 
-    private static List<Boolean> compareToPath(WriteTxn txn, TxnRequest r) {
+    private static List<Boolean> compareToPath(KvReadView txn, TxnRequest r) {
         List<Boolean> path = new ArrayList<>();
         addPath(txn, r, path);
         return path;
     }
 
-    private static void addPath(WriteTxn txn, TxnRequest r, List<Boolean> path) {
+    private static void addPath(KvReadView txn, TxnRequest r, List<Boolean> path) {
         boolean succeeded = compares(txn, r.getCompareList());
         path.add(succeeded);
         for (RequestOp op : succeeded ? r.getSuccessList() : r.getFailureList()) {
@@ -109,7 +128,7 @@ public final class KvApplier {
         }
     }
 
-    private static boolean compares(WriteTxn txn, List<Compare> compares) {
+    private static boolean compares(KvReadView txn, List<Compare> compares) {
         for (Compare c : compares) {
             if (!compare(txn, c)) {
                 return false;
@@ -119,7 +138,7 @@ public final class KvApplier {
     }
 
     /** True if every key of the compare's range satisfies it; a missing key compares as zero values, but never on VALUE. */
-    private static boolean compare(WriteTxn txn, Compare c) {
+    private static boolean compare(KvReadView txn, Compare c) {
         RangeResponse rr;
         try {
             rr = txn.range(RangeRequest.newBuilder().setKey(c.getKey()).setRangeEnd(c.getRangeEnd()).build());
@@ -165,7 +184,8 @@ public final class KvApplier {
         };
     }
 
-    private static boolean isReadOnly(TxnRequest r) {
+    /** etcd's read-only txn: every op of both branches is a Range (a nested txn is not). */
+    public static boolean isReadOnly(TxnRequest r) {
         for (RequestOp op : r.getSuccessList()) {
             if (op.getRequestCase() != RequestOp.RequestCase.REQUEST_RANGE) {
                 return false;
@@ -181,10 +201,10 @@ public final class KvApplier {
 
     @FunctionalInterface
     private interface OpCheck {
-        void check(WriteTxn txn, RequestOp op);
+        void check(KvReadView txn, RequestOp op);
     }
 
-    private static void checkRequests(WriteTxn txn, TxnRequest r, Path path, OpCheck check) {
+    private static void checkRequests(KvReadView txn, TxnRequest r, Path path, OpCheck check) {
         for (RequestOp op : path.next() ? r.getSuccessList() : r.getFailureList()) {
             if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_TXN) {
                 checkRequests(txn, op.getRequestTxn(), path, check);
@@ -194,7 +214,7 @@ public final class KvApplier {
         }
     }
 
-    private void checkPut(WriteTxn txn, RequestOp op) {
+    private void checkPut(KvReadView txn, RequestOp op) {
         if (op.getRequestCase() != RequestOp.RequestCase.REQUEST_PUT) {
             return;
         }
@@ -210,7 +230,7 @@ public final class KvApplier {
         }
     }
 
-    private void checkRange(WriteTxn txn, RequestOp op) {
+    private void checkRange(KvReadView txn, RequestOp op) {
         if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_RANGE) {
             txn.checkRangeRevision(op.getRequestRange().getRevision());
         }

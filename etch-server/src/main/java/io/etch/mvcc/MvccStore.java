@@ -156,15 +156,43 @@ public final class MvccStore implements AutoCloseable {
      * holds only the revision.
      */
     public RangeResponse range(RangeRequest r) {
+        return readView().range(r);
+    }
+
+    /** The store as of the last committed revision, for several reads that must agree (a read-only txn). */
+    public KvReadView readView() {
         State s = state;
-        try {
-            RangeResponse resp = RangeQuery.execute(r, s.currentRev, s.compactMainRev, index, this::storedValue);
-            checkNotCompactedUnder(r.getRevision(), s);
-            return resp;
-        } catch (MissingRevision e) {
-            checkNotCompactedUnder(r.getRevision(), s);
-            throw new IllegalStateException("kv entry missing while not compacted", e);
-        }
+        return new KvReadView() {
+            @Override
+            public RangeResponse range(RangeRequest r) {
+                try {
+                    RangeResponse resp = RangeQuery.execute(r, s.currentRev, s.compactMainRev, index, MvccStore.this::storedValue);
+                    checkNotCompactedUnder(r.getRevision(), s);
+                    return resp;
+                } catch (MissingRevision e) {
+                    checkNotCompactedUnder(r.getRevision(), s);
+                    throw new IllegalStateException("kv entry missing while not compacted", e);
+                }
+            }
+
+            @Override
+            public void checkRangeRevision(long revision) {
+                if (revision == 0) {
+                    return;
+                }
+                if (revision > s.currentRev) {
+                    throw EtcdError.FUTURE_REV.exception();
+                }
+                if (revision < s.compactMainRev) {
+                    throw EtcdError.COMPACTED.exception();
+                }
+            }
+
+            @Override
+            public long revision() {
+                return s.currentRev;
+            }
+        };
     }
 
     /** A compaction published during a read may have removed what it read: then it is compacted. */

@@ -29,7 +29,7 @@ import org.rocksdb.WriteBatch;
  * next. Reads through the txn see its own earlier changes; nothing is visible to other readers
  * before commit. Not thread-safe: one thread uses it.
  */
-public final class WriteTxn implements AutoCloseable {
+public final class WriteTxn implements KvReadView, AutoCloseable {
     /** One change: a put (kv holds the new value) or a delete (kv holds only the key). */
     record Change(Revision rev, KeyValue kv, boolean delete) {
     }
@@ -61,6 +61,7 @@ public final class WriteTxn implements AutoCloseable {
      * The revision a response written now reports: the store's current revision, plus one once the
      * txn has changed something (etcd's write-txn revision).
      */
+    @Override
     public long revision() {
         return requestChanged() ? rev + 1 : rev;
     }
@@ -119,6 +120,7 @@ public final class WriteTxn implements AutoCloseable {
      * revision above the txn's start revision is FUTURE_REV, one below the compacted revision
      * COMPACTED (negative ones included, as in etcd).
      */
+    @Override
     public void checkRangeRevision(long revision) {
         if (revision == 0) {
             return;
@@ -136,6 +138,7 @@ public final class WriteTxn implements AutoCloseable {
     }
 
     /** A range as of the txn's current state, own changes included. */
+    @Override
     public RangeResponse range(RangeRequest r) {
         checkOpen();
         return RangeQuery.execute(r, revision(), compactMainRev(), index, this::value);

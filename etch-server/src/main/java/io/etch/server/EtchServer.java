@@ -27,6 +27,7 @@ import io.etch.api.raftpb.LeaderQuery;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.Applier;
+import io.etch.apply.KvApplier;
 import io.etch.apply.KvRequestValidator;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
@@ -64,6 +65,8 @@ public final class EtchServer implements AutoCloseable {
     private final MvccStore store;
     private final WatchHub watchHub;
     private final Applier applier;
+    /** Runs read-only txns outside Raft. */
+    private final KvApplier reads;
     private final Lessor lessor;
     private final LeaderLeases leaderLeases;
     private final LeaseIds leaseIds;
@@ -84,6 +87,7 @@ public final class EtchServer implements AutoCloseable {
         store.setListener(watchHub);
         this.lessor = Lessor.open(backend, store, settings.leaseCheckpointInterval().toNanos());
         this.applier = new Applier(backend, store, lessor);
+        this.reads = new KvApplier(lessor::exists);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
         LeaderLeases[] duties = new LeaderLeases[1];
         this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier,
@@ -191,8 +195,29 @@ public final class EtchServer implements AutoCloseable {
 
     public CompletableFuture<TxnResponse> txn(TxnRequest request) {
         KvRequestValidator.validateTxn(request, settings.maxTxnOps());
+        if (KvApplier.isReadOnly(request)) {
+            // As etcd: a txn that only reads is served like a range, behind the read barrier
+            // unless every range in it is serializable; it changes nothing, so Raft is not needed.
+            CompletableFuture<Void> barrier = allSerializable(request)
+                    ? CompletableFuture.completedFuture(null) : raft.readBarrier();
+            return barrier.thenApplyAsync(v -> withHeaders(reads.readOnlyTxn(store.readView(), request)), readExecutor);
+        }
         return propose(RaftEntry.newBuilder().setTxn(request).build(), RaftReply::getTxn)
                 .thenApply(this::withHeaders);
+    }
+
+    private static boolean allSerializable(TxnRequest r) {
+        for (var op : r.getSuccessList()) {
+            if (!op.getRequestRange().getSerializable()) {
+                return false;
+            }
+        }
+        for (var op : r.getFailureList()) {
+            if (!op.getRequestRange().getSerializable()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {

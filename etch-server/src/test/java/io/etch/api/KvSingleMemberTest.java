@@ -385,6 +385,44 @@ class KvSingleMemberTest {
     }
 
     @Test
+    void readOnlyTxnComparesAndReadsOneRevisionWithoutARaftEntry() throws Exception {
+        long r1 = put(p + "a", "1");
+        put(p + "b", "2");
+        long raftIndex = cluster.member(0).server().status().getRaftIndex();
+        TxnResponse t = stub.txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(b(p + "a")).setTarget(Compare.CompareTarget.MOD)
+                        .setResult(Compare.CompareResult.EQUAL).setModRevision(r1))
+                .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(b(p + "a"))))
+                .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder()
+                        .setKey(b(p)).setRangeEnd(b(p + "z")).setCountOnly(true)))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(b(p + "b"))))
+                .build());
+        assertThat(t.getSucceeded()).isTrue();
+        assertThat(t.getResponses(0).getResponseRange().getKvs(0).getValue()).isEqualTo(b("1"));
+        assertThat(t.getResponses(1).getResponseRange().getCount()).isEqualTo(2);
+        assertThat(t.getHeader().getRevision()).isEqualTo(cluster.member(0).server().currentRevision());
+        assertThat(t.getResponses(0).getResponseRange().getHeader()).isEqualTo(t.getHeader());
+        assertThat(cluster.member(0).server().status().getRaftIndex()).as("no Raft entry for a read").isEqualTo(raftIndex);
+
+        TxnResponse failed = stub.txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(b(p + "a")).setTarget(Compare.CompareTarget.VALUE)
+                        .setResult(Compare.CompareResult.EQUAL).setValue(b("nope")))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(b(p + "b"))))
+                .build());
+        assertThat(failed.getSucceeded()).isFalse();
+        assertThat(failed.getResponses(0).getResponseRange().getKvs(0).getValue()).isEqualTo(b("2"));
+    }
+
+    @Test
+    void readOnlyTxnWithAFutureRevisionFailsAsEtcd() {
+        assertError(() -> stub.txn(TxnRequest.newBuilder()
+                        .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder()
+                                .setKey(b(p + "a")).setRevision(10_000_000)))
+                        .build()),
+                Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision");
+    }
+
+    @Test
     void jetcdSurfacesEtcdErrorText() {
         assertThatThrownBy(() -> kv.get(bs(p), GetOption.builder().withRevision(9_999_999).build()).get())
                 .isInstanceOf(ExecutionException.class)
