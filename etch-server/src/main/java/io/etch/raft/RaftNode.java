@@ -80,8 +80,9 @@ public final class RaftNode implements AutoCloseable {
                 RaftGroupId.valueOf(new UUID(settings.clusterId(), settings.clusterId())),
                 settings.members().stream().map(RaftMember::toPeer).toList());
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("etch-raft-retry"));
-        // Replies leave the apply thread here, so apply never runs a client's continuation.
-        this.completions = Executors.newSingleThreadExecutor(daemon("etch-raft-replies"));
+        // Replies and everything that follows them leave Ratis' threads here: apply never runs a
+        // client's continuation, and no Ratis thread ever calls back into Ratis.
+        this.completions = Executors.newFixedThreadPool(2, daemon("etch-raft-replies"));
         this.applied = new AppliedIndex(applier.appliedIndex(), completions);
         RaftProperties props = serverProperties(settings, bindAddress);
         this.server = RaftServer.newBuilder()
@@ -96,7 +97,7 @@ public final class RaftNode implements AutoCloseable {
         this.writeClient = newClient(settings);
         long election = settings.election().toMillis();
         this.writes = new WriteSender(server, group.getGroupId(), selfPeer, writeClient.getClientRpc(),
-                this::knownLeader, timer, Math.max(election, 200), Math.max(10, settings.heartbeat().toMillis() / 2));
+                this::knownLeader, timer, completions, Math.max(election, 200), Math.max(10, settings.heartbeat().toMillis() / 2));
         this.proposals = new ProposalQueue(this::proposeEntry, MAX_PROPOSALS_IN_FLIGHT);
         this.reads = new ReadIndexRounds(this::readIndexRound);
     }
@@ -216,7 +217,7 @@ public final class RaftNode implements AutoCloseable {
     public CompletableFuture<byte[]> askLeader(byte[] query) {
         return forwarder.async().sendReadOnlyNonLinearizable(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)))
                 .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .handle((reply, error) -> {
+                .handleAsync((reply, error) -> {
                     if (error != null) {
                         throw new CompletionException(translate(error));
                     }
@@ -224,7 +225,7 @@ public final class RaftNode implements AutoCloseable {
                         throw new CompletionException(translate(reply.getException()));
                     }
                     return reply.getMessage().getContent().toByteArray();
-                });
+                }, completions);
     }
 
     /**
@@ -238,7 +239,8 @@ public final class RaftNode implements AutoCloseable {
     private CompletableFuture<Void> readIndexRound() {
         return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType())
                 .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .handle((reply, error) -> {
+                // Off Ratis' threads: the next round starts from here (see WriteSender).
+                .handleAsync((reply, error) -> {
                     if (error != null) {
                         throw new CompletionException(translate(error));
                     }
@@ -246,7 +248,7 @@ public final class RaftNode implements AutoCloseable {
                         throw new CompletionException(translate(reply.getException()));
                     }
                     return null;
-                });
+                }, completions);
     }
 
     private CompletableFuture<RaftClientReply> submitLocal(Message message, RaftClientRequest.Type type) {

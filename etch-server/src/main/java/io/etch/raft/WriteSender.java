@@ -2,6 +2,7 @@ package io.etch.raft;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,17 +48,20 @@ final class WriteSender {
     private final AtomicLong callIds = new AtomicLong();
     private final Supplier<RaftPeerId> leader;
     private final ScheduledExecutorService timer;
+    private final Executor callbacks;
     private final long attemptMillis;
     private final long retryMillis;
 
     WriteSender(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClientRpc rpc,
-                Supplier<RaftPeerId> leader, ScheduledExecutorService timer, long attemptMillis, long retryMillis) {
+                Supplier<RaftPeerId> leader, ScheduledExecutorService timer, Executor callbacks,
+                long attemptMillis, long retryMillis) {
         this.server = server;
         this.groupId = groupId;
         this.self = self;
         this.rpc = rpc;
         this.leader = leader;
         this.timer = timer;
+        this.callbacks = callbacks;
         this.attemptMillis = attemptMillis;
         this.retryMillis = retryMillis;
     }
@@ -65,7 +69,8 @@ final class WriteSender {
     /**
      * Completes with the leader's successful reply (its log index is the entry's), or fails with
      * {@link Indeterminate} after {@code timeoutMillis}, with {@link StateMachineException} when
-     * apply failed, or with {@link AlreadyClosedException} when this member shuts down.
+     * apply failed, or with {@link AlreadyClosedException} when this member shuts down. Completes
+     * on the {@code callbacks} executor, never on a Ratis thread.
      */
     CompletableFuture<RaftClientReply> send(Message message, long timeoutMillis) {
         Attempts a = new Attempts(message, callIds.incrementAndGet(), System.nanoTime()
@@ -120,8 +125,12 @@ final class WriteSender {
             }
             // A paused or partitioned leader never answers: ask again (same request) once a
             // heartbeat round or two has passed; by then a new leader may be known.
+            // Ratis completes replies on its own threads, the apply thread among them; what follows
+            // (the next proposal, a re-send) calls into Ratis again, which must never happen there:
+            // Ratis blocks the calling thread until a request is queued, and the apply thread then
+            // waits on itself.
             sent.orTimeout(Math.min(left, attemptMillis), TimeUnit.MILLISECONDS)
-                    .whenComplete((reply, error) -> handle(target, reply, error));
+                    .whenCompleteAsync((reply, error) -> handle(target, reply, error), callbacks);
         }
 
         private void handle(RaftPeerId target, RaftClientReply reply, Throwable error) {
