@@ -37,8 +37,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -420,6 +424,39 @@ class KvSingleMemberTest {
                                 .setKey(b(p + "a")).setRevision(10_000_000)))
                         .build()),
                 Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision");
+    }
+
+    /**
+     * Reads and writes interleaved from many clients: each read round and proposal starts when the
+     * previous one completes, which once happened on Ratis' apply thread and deadlocked it.
+     */
+    @Test
+    void interleavedReadsTxnsAndWritesFromManyClientsAllComplete() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < 32; c++) {
+            int client = c;
+            done.add(pool.submit(() -> {
+                KVGrpc.KVBlockingStub s = stub.withDeadlineAfter(60, TimeUnit.SECONDS);
+                for (int i = 0; i < 100; i++) {
+                    String key = p + (client * 100 + i) % 50;
+                    switch (i % 3) {
+                        case 0 -> s.put(PutRequest.newBuilder().setKey(b(key)).setValue(b("v" + i)).build());
+                        case 1 -> s.range(RangeRequest.newBuilder().setKey(b(key)).build());
+                        default -> s.txn(TxnRequest.newBuilder()
+                                .addCompare(Compare.newBuilder().setKey(b(key)).setTarget(Compare.CompareTarget.VERSION)
+                                        .setResult(Compare.CompareResult.GREATER).setVersion(0))
+                                .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(b(key))))
+                                .build());
+                    }
+                }
+                return null;
+            }));
+        }
+        for (var f : done) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
     }
 
     @Test
