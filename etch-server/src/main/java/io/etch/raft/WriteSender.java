@@ -2,7 +2,9 @@ package io.etch.raft;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -130,7 +132,16 @@ final class WriteSender {
             // Ratis blocks the calling thread until a request is queued, and the apply thread then
             // waits on itself.
             sent.orTimeout(Math.min(left, attemptMillis), TimeUnit.MILLISECONDS)
-                    .whenCompleteAsync((reply, error) -> handle(target, reply, error), callbacks);
+                    .whenCompleteAsync((reply, error) -> handle(target, reply, error), callbacks)
+                    .exceptionally(e -> {
+                        // The attempt's own failure passes through here too (handle dealt with
+                        // it); only a callback the executor refused is left to end the write.
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        if (cause instanceof RejectedExecutionException) {
+                            stopped(cause);
+                        }
+                        return null;
+                    });
         }
 
         private void handle(RaftPeerId target, RaftClientReply reply, Throwable error) {
@@ -158,7 +169,19 @@ final class WriteSender {
         }
 
         private void retryLater(RaftPeerId suggested) {
-            timer.schedule(() -> next(suggested), retryMillis, TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(() -> next(suggested), retryMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                stopped(e);
+            }
+        }
+
+        /** The member is shutting down (its executors refuse work): the write ends, undecided. */
+        private Void stopped(Throwable cause) {
+            AlreadyClosedException closed = new AlreadyClosedException("member " + self + " is shutting down");
+            closed.initCause(cause);
+            result.completeExceptionally(closed);
+            return null;
         }
     }
 }
