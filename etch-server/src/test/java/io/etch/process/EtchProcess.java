@@ -3,8 +3,6 @@ package io.etch.process;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,12 +38,9 @@ public final class EtchProcess implements AutoCloseable {
         return dir;
     }
 
+    /** A loopback port for a member (see {@link io.etch.testing.TestPorts} for why not port 0). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.etch.testing.TestPorts.next();
     }
 
     /** etcd's flags for a single member on fresh loopback ports; {@code clientUrl} is where to reach it. */
