@@ -140,6 +140,9 @@ class FollowerReadYourWritesTest {
                 w.create(WatchTesting.on("/ryw-watch/" + member).setStartRevision(rev));
                 WatchResponse created = w.next();
                 assertThat(created.getCreated()).isTrue();
+                // The watch was created on a member that had already applied the write.
+                assertThat(created.getHeader().getRevision()).as("member %d's revision when the watch was created", member)
+                        .isGreaterThanOrEqualTo(rev);
                 WatchResponse events = created.getEventsCount() > 0 ? created : w.next();
                 assertThat(events.getEvents(0).getKv().getModRevision()).isEqualTo(rev);
             }

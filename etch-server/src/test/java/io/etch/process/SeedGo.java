@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.etch.testing.TestPorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -313,11 +311,11 @@ final class SeedGo {
 
     static void awaitPortsFree(String when) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline && !(portFree(CLIENT_PORT) && portFree(PEER_PORT))) {
+        while (System.nanoTime() < deadline && !(TestPorts.isFree(CLIENT_PORT) && TestPorts.isFree(PEER_PORT))) {
             Thread.sleep(200);
         }
         for (int port : new int[] {CLIENT_PORT, PEER_PORT}) {
-            if (!portFree(port)) {
+            if (!TestPorts.isFree(port)) {
                 fail("port " + port + " on 127.0.0.1 is in use " + when + ": the seed programs hard-code "
                         + "127.0.0.1:2379, so these tests need etcd's default ports 2379 and 2380 free "
                         + "(is an etcd or etch already running?)");
@@ -325,15 +323,6 @@ final class SeedGo {
         }
     }
 
-    private static boolean portFree(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     private static Optional<Path> onPath(String command) {
         String path = System.getenv("PATH");

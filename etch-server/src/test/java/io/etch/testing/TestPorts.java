@@ -30,14 +30,15 @@ public final class TestPorts {
     public static int next() {
         for (int tries = 0; tries <= LAST - FIRST; tries++) {
             int port = next.getAndUpdate(p -> p >= LAST ? FIRST : p + 1);
-            if (free(port)) {
+            if (isFree(port)) {
                 return port;
             }
         }
         throw new IllegalStateException("no free port in " + FIRST + "-" + LAST);
     }
 
-    private static boolean free(int port) {
+    /** Whether {@code port} on 127.0.0.1 can be bound now. */
+    public static boolean isFree(int port) {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
