@@ -80,36 +80,21 @@ public final class MvccStore implements AutoCloseable {
         byte[] scheduledBytes = backend.get(Backend.Column.META, MetaKeys.SCHEDULED_COMPACT);
         long scheduled = scheduledBytes == null ? -1 : MetaKeys.decodeLong(scheduledBytes);
 
-        Map<ByteString, KeyIndex> keys = new HashMap<>();
-        long[] currentRev = {1};
-        backend.forEach(Backend.Column.KV, null, null, (k, v) -> {
-            Revision rev = Revision.fromBytes(k);
-            boolean tombstone = Revision.isTombstone(k);
-            StoredKey kv = StoredKey.parse(v, rev);
-            KeyIndex ki = keys.get(kv.key());
-            if (ki != null) {
-                if (!tombstone) {
-                    keys.put(kv.key(), ki.put(rev));
-                } else if (!ki.isDeleted()) {
-                    keys.put(kv.key(), ki.tombstone(rev));
-                }
-            } else if (!tombstone) {
-                keys.put(kv.key(), KeyIndex.restored(kv.key(), kv.createRevision(), rev, kv.version()));
-            }
-            currentRev[0] = rev.main();
-            return true;
-        });
+        IndexRebuild.Result rebuilt = IndexRebuild.scan(backend);
+        TreeIndex.Builder keys = rebuilt.keys();
+        long scanned = System.nanoTime();
         boolean resume = scheduled > compactMainRev;
         if (resume) {
             compactMainRev = scheduled;
-            keys.replaceAll((k, ki) -> ki.compact(scheduled));
-            keys.values().removeIf(ki -> ki == null);
+            keys.updateAll(ki -> ki == null ? null : ki.compact(scheduled));
         }
-        long rev = Math.max(currentRev[0], compactMainRev);
-        MvccStore store = new MvccStore(backend, TreeIndex.of(keys),
+        long rev = Math.max(rebuilt.lastRevision(), compactMainRev);
+        MvccStore store = new MvccStore(backend, keys.build(),
                 new State(rev, compactMainRev, appliedTerm, appliedIndex));
-        LOG.info("opened mvcc store currentRevision={} compactRevision={} appliedIndex={} keys={} tookMs={}",
-                rev, compactMainRev, appliedIndex, store.index.size(), (System.nanoTime() - start) / 1_000_000);
+        long end = System.nanoTime();
+        LOG.info("opened mvcc store currentRevision={} compactRevision={} appliedIndex={} keys={} tookMs={} "
+                + "(scanMs={} indexMs={})", rev, compactMainRev, appliedIndex, store.index.size(),
+                (end - start) / 1_000_000, (scanned - start) / 1_000_000, (end - scanned) / 1_000_000);
         if (resume) {
             LOG.info("resume scheduled compaction compactRevision={}", scheduled);
             CompletableFuture<Void> done = new CompletableFuture<>();

@@ -11,6 +11,7 @@ import java.util.NavigableMap;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.UnaryOperator;
 
 /**
  * The published key index. Entries are immutable {@link KeyIndex}es replaced whole by the apply
@@ -47,17 +48,55 @@ final class TreeIndex implements IndexView {
         this.byKey = new ConcurrentHashMap<>(Math.max(16, capacity * 4 / 3 + 1));
     }
 
-    /** An index of {@code keys}; the ordered map is filled in key order, the cheapest way to build it. */
+    /** An index of {@code keys} (each map key is its index's key). */
     static TreeIndex of(Map<ByteString, KeyIndex> keys) {
-        TreeIndex index = new TreeIndex(keys.size());
-        ByteString[] sorted = keys.keySet().toArray(new ByteString[0]);
-        Arrays.sort(sorted, KEY_ORDER);
-        for (ByteString k : sorted) {
-            Slot s = new Slot(keys.get(k));
-            index.ordered.put(k, s);
-            index.byKey.put(k, s);
+        Builder b = new Builder(keys.size());
+        keys.forEach((k, ki) -> b.update(k, old -> ki));
+        return b.build();
+    }
+
+    /**
+     * Builds the index of a store being opened: the hash map is filled as stored revisions are
+     * read, in any order, and the ordered map once at the end, in key order, the cheapest way to
+     * fill a skip list.
+     */
+    static final class Builder {
+        private final TreeIndex index;
+        private boolean built;
+
+        Builder(int capacity) {
+            this.index = new TreeIndex(capacity);
         }
-        return index;
+
+        /** Replaces the key's index (null when absent) by {@code change}'s result; null removes it. */
+        void update(ByteString key, UnaryOperator<KeyIndex> change) {
+            Slot s = index.byKey.get(key);
+            KeyIndex ki = change.apply(s == null ? null : s.ki);
+            if (s != null) {
+                s.ki = ki;
+            } else if (ki != null) {
+                index.byKey.put(key, new Slot(ki));
+            }
+        }
+
+        /** Replaces every index by {@code change}'s result; null removes the key. */
+        void updateAll(UnaryOperator<KeyIndex> change) {
+            index.byKey.values().forEach(s -> s.ki = change.apply(s.ki));
+        }
+
+        TreeIndex build() {
+            if (built) {
+                throw new IllegalStateException("already built");
+            }
+            built = true;
+            index.byKey.values().removeIf(s -> s.ki == null);
+            Slot[] sorted = index.byKey.values().toArray(new Slot[0]);
+            Arrays.parallelSort(sorted, (a, b) -> KEY_ORDER.compare(a.ki.key(), b.ki.key()));
+            for (Slot s : sorted) {
+                index.ordered.put(s.ki.key(), s);
+            }
+            return index;
+        }
     }
 
     @Override

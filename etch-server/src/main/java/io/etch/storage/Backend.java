@@ -281,6 +281,16 @@ public final class Backend implements AutoCloseable {
         return Math.min(inUse, dbSize());
     }
 
+    /** RocksDB's estimate of the number of entries in a column family (deleted ones may count). */
+    public long estimatedEntries(Column column) {
+        checkOpen();
+        try {
+            return db.getLongProperty(handle(column), "rocksdb.estimate-num-keys");
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot estimate the entries of " + column, e);
+        }
+    }
+
     private long aggregated(String property) {
         checkOpen();
         try {

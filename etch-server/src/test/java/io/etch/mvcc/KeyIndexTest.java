@@ -143,4 +143,26 @@ class KeyIndexTest {
         assertThat(grown.get(102)).isEqualTo(new KeyIndex.Found(r(102), 1, 102));
         assertThat(ki.get(50)).isEqualTo(new KeyIndex.Found(r(50), 1, 50));
     }
+
+    @Test
+    void keyCompactedToItsOneRevisionAnswersAsBeforeAndGrowsAgain() {
+        KeyIndex ki = KeyIndex.created(FOO, r(2)).put(new Revision(5, 3)).compact(7);
+        assertThat(ki.get(4)).isNull();
+        assertThat(ki.get(5)).isEqualTo(new KeyIndex.Found(new Revision(5, 3), 2, 2));
+        assertThat(ki.since(5)).containsExactly(new Revision(5, 3));
+        assertThat(ki.since(6)).isEmpty();
+        assertThat(ki.contains(new Revision(5, 3))).isTrue();
+        assertThat(ki.contains(r(2))).isFalse();
+        assertThat(ki.compact(9)).isSameAs(ki);
+        assertThat(ki.isDeleted()).isFalse();
+
+        KeyIndex deleted = ki.tombstone(r(8));
+        assertThat(deleted.isDeleted()).isTrue();
+        assertThat(deleted.get(7)).isEqualTo(new KeyIndex.Found(new Revision(5, 3), 2, 2));
+        assertThat(deleted.get(8)).isNull();
+        assertThat(deleted.compact(8)).isNull();
+        KeyIndex recreated = deleted.put(r(9));
+        assertThat(recreated.get(9)).isEqualTo(new KeyIndex.Found(r(9), 9, 1));
+        assertThat(recreated.compact(9).since(0)).containsExactly(r(9));
+    }
 }

@@ -141,4 +141,48 @@ class MvccRestartTest {
         t.restart();
         assertThat(t.store().range(range("k", "l").setCountOnly(true).build()).getCount()).isEqualTo(n);
     }
+
+    @Test
+    void reopenRebuildsAnIndexLargerThanTheReadersBatches() {
+        int n = 5000;
+        t.applyVoid(txn -> {
+            for (int i = 0; i < n; i++) {
+                txn.put(MvccTesting.putReq("k" + i, "v1").build());
+            }
+        });
+        for (int i = 0; i < n; i += 7) {
+            t.put("k" + i, "v2");
+        }
+        for (int i = 3; i < n; i += 11) {
+            t.delete("k" + i);
+        }
+        long rev = t.store().currentRevision();
+        t.restart();
+        assertThat(t.store().currentRevision()).isEqualTo(rev);
+        for (int i = 0; i < n; i++) {
+            String k = "k" + i;
+            if (i % 11 == 3) {
+                assertThat(t.get(k)).as(k).isNull();
+            } else {
+                assertThat(t.get(k).getValue().toStringUtf8()).as(k).isEqualTo(i % 7 == 0 ? "v2" : "v1");
+                assertThat(t.get(k).getCreateRevision()).as(k).isEqualTo(2);
+            }
+        }
+        assertThat(t.store().range(range("k0").setRangeEnd(MvccTesting.bs("k:")).setCountOnly(true).build())
+                .getCount()).isEqualTo(n - (n - 3 + 10) / 11);
+    }
+
+    @Test
+    void aCorruptStoredEntryFailsTheOpenWithItsRevision() {
+        t.put("a", "1");
+        Backend backend = t.backend();
+        try (WriteBatch wb = new WriteBatch()) {
+            // A key field announcing 127 bytes that are not there.
+            backend.put(wb, Backend.Column.KV, new Revision(100, 0).toBytes(), new byte[] {0x0a, 0x7f});
+            backend.write(wb);
+        }
+        assertThatThrownBy(() -> MvccStore.open(backend))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("corrupt kv entry at 100.0");
+    }
 }
