@@ -5,6 +5,7 @@ import io.etch.config.ConfigException;
 import io.etch.config.ConfigLoader;
 import io.etch.config.EtchConfig;
 import io.etch.config.MemberIds;
+import io.etch.metrics.EtchMetrics;
 import io.etch.server.EtchServer;
 import io.etch.server.Member;
 import io.etch.server.ServerSettings;
@@ -87,7 +88,11 @@ public final class EtchMain {
         for (String url : config.listenClientUrls()) {
             clientAddresses.add(socketAddress(url));
         }
-        EtchMember member = EtchMember.start(settings, clientAddresses);
+        List<InetSocketAddress> metricsAddresses = new ArrayList<>();
+        for (String url : config.listenMetricsUrls()) {
+            metricsAddresses.add(socketAddress(url));
+        }
+        EtchMember member = EtchMember.start(settings, clientAddresses, metricsAddresses);
         log.info("serving client traffic insecurely on {}; peers on {}", config.listenClientUrls(), config.listenPeerUrls());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -123,6 +128,7 @@ public final class EtchMain {
         urls.addAll(config.listenPeerUrls());
         urls.addAll(config.initialAdvertisePeerUrls());
         urls.addAll(config.advertiseClientUrls());
+        urls.addAll(config.listenMetricsUrls());
         urls.stream().filter(u -> u.startsWith("https:") || u.startsWith("unixs:")).findFirst()
                 .ifPresent(u -> asked.add("an https URL (" + u + ")"));
         if (!asked.isEmpty()) {
@@ -165,7 +171,8 @@ public final class EtchMain {
                 (int) config.maxTxnOps(),
                 autoCompaction(config),
                 ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-                config.experimentalWatchProgressNotifyInterval());
+                config.experimentalWatchProgressNotifyInterval(),
+                EtchMetrics.Level.of(config.metrics()));
     }
 
     private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {

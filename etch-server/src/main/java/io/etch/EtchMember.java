@@ -1,6 +1,7 @@
 package io.etch;
 
 import io.etch.api.ClientEndpoint;
+import io.etch.api.MetricsEndpoint;
 import io.etch.server.EtchServer;
 import io.etch.server.ServerSettings;
 import io.etch.server.Version;
@@ -21,14 +22,22 @@ public final class EtchMember implements AutoCloseable {
     private final ExecutorService executor;
     private final EtchServer server;
     private final ClientEndpoint endpoint;
+    private final MetricsEndpoint metricsEndpoint;
 
-    private EtchMember(ExecutorService executor, EtchServer server, ClientEndpoint endpoint) {
+    private EtchMember(ExecutorService executor, EtchServer server, ClientEndpoint endpoint, MetricsEndpoint metricsEndpoint) {
         this.executor = executor;
         this.server = server;
         this.endpoint = endpoint;
+        this.metricsEndpoint = metricsEndpoint;
     }
 
     public static EtchMember start(ServerSettings settings, List<InetSocketAddress> clientAddresses) throws IOException {
+        return start(settings, clientAddresses, List.of());
+    }
+
+    /** {@code metricsAddresses}: the listeners of --listen-metrics-urls, often none. */
+    public static EtchMember start(ServerSettings settings, List<InetSocketAddress> clientAddresses,
+                                   List<InetSocketAddress> metricsAddresses) throws IOException {
         // gRPC handlers and reads run here, never on Netty's event loops.
         int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         ExecutorService executor = Executors.newFixedThreadPool(threads, named("etch-rpc-" + settings.name()));
@@ -36,6 +45,15 @@ public final class EtchMember implements AutoCloseable {
         try {
             server = EtchServer.start(settings, executor);
             ClientEndpoint endpoint = ClientEndpoint.start(server, clientAddresses, executor);
+            MetricsEndpoint metricsEndpoint = null;
+            if (!metricsAddresses.isEmpty()) {
+                try {
+                    metricsEndpoint = MetricsEndpoint.start(server, metricsAddresses);
+                } catch (IOException e) {
+                    closeQuietly(endpoint);
+                    throw e;
+                }
+            }
             // Supervisors wait for this line and then connect: say it only once the port listens.
             EtchServer ready = server;
             server.ready().thenRun(() -> {
@@ -46,13 +64,21 @@ public final class EtchMember implements AutoCloseable {
                 log.info("ready to serve client requests on {}", clientAddresses.stream()
                         .map(a -> a.getHostString() + ":" + a.getPort()).toList());
             });
-            return new EtchMember(executor, server, endpoint);
+            return new EtchMember(executor, server, endpoint, metricsEndpoint);
         } catch (IOException | RuntimeException e) {
             if (server != null) {
                 server.close();
             }
             executor.shutdownNow();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(ClientEndpoint endpoint) {
+        try {
+            endpoint.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -72,6 +98,9 @@ public final class EtchMember implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
+            if (metricsEndpoint != null) {
+                metricsEndpoint.close();
+            }
             endpoint.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

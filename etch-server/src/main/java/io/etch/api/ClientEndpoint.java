@@ -2,6 +2,7 @@ package io.etch.api;
 
 import io.etch.server.EtchServer;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,12 +35,17 @@ public final class ClientEndpoint implements AutoCloseable {
                 .executor(executor)
                 .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .addService(new KvService(server))
-                .addService(new MaintenanceService(server))
-                .addService(new ClusterService(server))
-                .addService(new LeaseService(server))
-                .addService(watch);
+                .permitKeepAliveWithoutCalls(true);
+        List<ServerServiceDefinition> services = List.of(
+                new KvService(server).bindService(),
+                new MaintenanceService(server).bindService(),
+                new ClusterService(server).bindService(),
+                new LeaseService(server).bindService(),
+                watch.bindService());
+        GrpcMetricsInterceptor counting = new GrpcMetricsInterceptor(server.metrics());
+        counting.initialize(services);
+        services.forEach(builder::addService);
+        builder.intercept(counting);
         return new ClientEndpoint(builder.build().start(), watch);
     }
 

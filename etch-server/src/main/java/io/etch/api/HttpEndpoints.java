@@ -1,7 +1,10 @@
 package io.etch.api;
 
+import io.etch.metrics.EtchMetrics;
 import io.etch.server.EtchServer;
 import io.etch.server.Version;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,53 +19,127 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
-/** The HTTP/1.1 endpoints etcd serves beside gRPC on the client port: /health and /version. */
+/**
+ * The HTTP/1.1 endpoints etcd serves beside gRPC on the client port (and on
+ * {@code --listen-metrics-urls}): /health, /livez, /readyz, /version and /metrics.
+ */
 final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final EtchServer server;
+    private final HealthProbes probes;
 
     HttpEndpoints(EtchServer server) {
         this.server = server;
+        this.probes = new HealthProbes(server);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        String path = new QueryStringDecoder(request.uri()).path();
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (isProbe(path) && request.method() != HttpMethod.GET) {
+            FullHttpResponse r = response(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+            r.headers().set(HttpHeaderNames.ALLOW, "GET");
+            send(ctx, keepAlive, r);
+            return;
+        }
         switch (path) {
             case "/version" -> send(ctx, keepAlive, HttpResponseStatus.OK,
                     "{\"etcdserver\":\"" + Version.SERVER + "\",\"etcdcluster\":\"" + Version.CLUSTER + "\"}");
-            case "/health", "/livez", "/readyz" -> health(ctx, keepAlive, request.method());
-            default -> send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "404 page not found\n");
+            case "/metrics" -> metrics(ctx, keepAlive);
+            case "/health" -> answer(ctx, keepAlive, probes.health(
+                    "true".equals(param(uri, "serializable")), Set.copyOf(params(uri, "exclude"))));
+            default -> {
+                if (!probe(ctx, keepAlive, uri)) {
+                    send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "404 page not found\n");
+                }
+            }
         }
     }
 
-    private void health(ChannelHandlerContext ctx, boolean keepAlive, HttpMethod method) {
-        if (!server.hasLeader()) {
-            send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"health\":\"false\",\"reason\":\"RAFT NO LEADER\"}");
+    private static boolean isProbe(String path) {
+        return path.equals("/health") || path.equals("/livez") || path.equals("/readyz")
+                || path.startsWith("/livez/") || path.startsWith("/readyz/");
+    }
+
+    /** /livez, /readyz and their per-check paths; false when the path is none of them. */
+    private boolean probe(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder uri) {
+        String path = uri.path();
+        String name = path.startsWith("/livez") ? "livez" : path.startsWith("/readyz") ? "readyz" : null;
+        if (name == null) {
+            return false;
+        }
+        String rest = path.substring(name.length() + 1);
+        if (!rest.isEmpty() && !rest.startsWith("/")) {
+            return false;
+        }
+        String only = rest.length() > 1 ? rest.substring(1) : null;
+        List<String> checks = name.equals("livez") ? HealthProbes.LIVEZ : HealthProbes.READYZ;
+        CompletableFuture<HealthProbes.Answer> answer = probes.probe(name, checks, only,
+                uri.parameters().containsKey("verbose"), Set.copyOf(params(uri, "exclude")));
+        if (answer == null) {
+            return false;
+        }
+        answer(ctx, keepAlive, answer);
+        return true;
+    }
+
+    private static String param(QueryStringDecoder uri, String name) {
+        List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static List<String> params(QueryStringDecoder uri, String name) {
+        List<String> values = uri.parameters().getOrDefault(name, List.of());
+        return values.stream().filter(v -> !v.isEmpty()).toList();
+    }
+
+    private static void answer(ChannelHandlerContext ctx, boolean keepAlive, CompletableFuture<HealthProbes.Answer> answer) {
+        answer.whenComplete((a, error) -> {
+            if (error != null) {
+                send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"health\":\"false\",\"reason\":\"\"}");
+            } else {
+                send(ctx, keepAlive, a.ok() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, a.body());
+            }
+        });
+    }
+
+    private void metrics(ChannelHandlerContext ctx, boolean keepAlive) {
+        ByteBuf body = ctx.alloc().buffer();
+        try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+            server.metrics().writeText(out);
+        } catch (IOException | RuntimeException e) {
+            body.release();
+            send(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, "metrics unavailable: " + e + "\n");
             return;
         }
-        server.checkHealth()
-                .orTimeout(server.settings().requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((ok, error) -> {
-                    if (error == null) {
-                        send(ctx, keepAlive, HttpResponseStatus.OK, "{\"health\":\"true\",\"reason\":\"\"}");
-                    } else {
-                        send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                                "{\"health\":\"false\",\"reason\":\"QGET ERROR:" + error.getMessage() + "\"}");
-                    }
-                });
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, EtchMetrics.contentType());
+        HttpUtil.setContentLength(r, body.readableBytes());
+        send(ctx, keepAlive, r);
     }
 
-    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body) {
+    private static FullHttpResponse response(HttpResponseStatus status, String body) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         String type = body.startsWith("{") ? "application/json" : "text/plain; charset=utf-8";
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         HttpUtil.setContentLength(response, response.content().readableBytes());
+        return response;
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body) {
+        send(ctx, keepAlive, response(status, body));
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response);

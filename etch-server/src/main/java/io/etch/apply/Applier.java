@@ -1,12 +1,15 @@
 package io.etch.apply;
 
 import io.etch.api.etcdserverpb.CompactionResponse;
+import io.etch.api.etcdserverpb.RequestOp;
 import io.etch.api.etcdserverpb.ResponseHeader;
+import io.etch.api.etcdserverpb.TxnRequest;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReplies;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.errors.EtchException;
 import io.etch.lease.Lessor;
+import io.etch.metrics.EtchMetrics;
 import io.etch.mvcc.MvccStore;
 import io.etch.mvcc.WriteTxn;
 import io.etch.storage.Backend;
@@ -30,8 +33,14 @@ public final class Applier implements EntryApplier {
     /** Clients waiting for a physical compaction, by compaction revision. */
     private final NavigableMap<Long, CompletableFuture<Void>> compactionWaiters = new TreeMap<>();
     private long physicallyCompacted;
+    private final EtchMetrics metrics;
 
     public Applier(Backend backend, MvccStore store, Lessor lessor) {
+        this(backend, store, lessor, EtchMetrics.unscraped());
+    }
+
+    public Applier(Backend backend, MvccStore store, Lessor lessor, EtchMetrics metrics) {
+        this.metrics = metrics;
         this.backend = backend;
         this.store = store;
         this.kv = new KvApplier(lessor::exists);
@@ -89,7 +98,32 @@ public final class Applier implements EntryApplier {
             reply = RaftReply.newBuilder().setError("INTERNAL").build();
         }
         lessor.track(txn);
+        count(entry, reply);
         return reply;
+    }
+
+    /** Counts what a request did as etcd's mvcc counters do: every put, delete and range, and each txn. */
+    private void count(RaftEntry entry, RaftReply reply) {
+        switch (reply.getReplyCase()) {
+            case PUT -> metrics.puts.inc();
+            case DELETE_RANGE -> metrics.deletes.inc();
+            case TXN -> countTxn(entry.getTxn(), reply.getTxn().getSucceeded());
+            case LEASE_GRANT -> metrics.leasesGranted.inc();
+            case LEASE_REVOKE -> metrics.leasesRevoked.inc();
+            default -> { }
+        }
+    }
+
+    private void countTxn(TxnRequest txn, boolean succeeded) {
+        metrics.txns.inc();
+        for (RequestOp op : succeeded ? txn.getSuccessList() : txn.getFailureList()) {
+            switch (op.getRequestCase()) {
+                case REQUEST_PUT -> metrics.puts.inc();
+                case REQUEST_DELETE_RANGE -> metrics.deletes.inc();
+                case REQUEST_RANGE -> metrics.ranges.inc();
+                default -> { }
+            }
+        }
     }
 
     private RaftReply compact(WriteTxn txn, long revision) {

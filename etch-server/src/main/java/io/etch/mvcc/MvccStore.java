@@ -104,6 +104,11 @@ public final class MvccStore implements AutoCloseable {
         return store;
     }
 
+    /** Keys that exist now. */
+    public long keyCount() {
+        return index.liveKeys();
+    }
+
     /** The revision of the last committed change; 1 on an empty store. */
     public long currentRevision() {
         return state.currentRev;

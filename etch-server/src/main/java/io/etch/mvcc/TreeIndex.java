@@ -37,6 +37,8 @@ final class TreeIndex implements IndexView {
 
     private final ConcurrentSkipListMap<ByteString, Slot> ordered;
     private final ConcurrentHashMap<ByteString, Slot> byKey;
+    /** Keys that exist now (not deleted); written by the apply thread only. */
+    private volatile long live;
 
     TreeIndex() {
         this.ordered = new ConcurrentSkipListMap<>(KEY_ORDER);
@@ -92,9 +94,12 @@ final class TreeIndex implements IndexView {
             index.byKey.values().removeIf(s -> s.ki == null);
             Slot[] sorted = index.byKey.values().toArray(new Slot[0]);
             Arrays.parallelSort(sorted, (a, b) -> KEY_ORDER.compare(a.ki.key(), b.ki.key()));
+            long live = 0;
             for (Slot s : sorted) {
                 index.ordered.put(s.ki.key(), s);
+                live += exists(s.ki);
             }
+            index.live = live;
             return index;
         }
     }
@@ -134,6 +139,8 @@ final class TreeIndex implements IndexView {
     /** Publishes a new version of a key's index, or removes the key when {@code ki} is null. Apply thread only. */
     void publish(ByteString key, KeyIndex ki) {
         Slot s = byKey.get(key);
+        KeyIndex old = s == null ? null : s.ki;
+        live += exists(ki) - exists(old);
         if (ki == null) {
             if (s != null) {
                 s.ki = null;
@@ -156,6 +163,15 @@ final class TreeIndex implements IndexView {
 
     int size() {
         return byKey.size();
+    }
+
+    /** Keys that exist now, as etcd's keys_total counts them (deleted ones wait for compaction here). */
+    long liveKeys() {
+        return live;
+    }
+
+    private static int exists(KeyIndex ki) {
+        return ki != null && !ki.isDeleted() ? 1 : 0;
     }
 
     /** Slots' current indexes, skipping keys removed meanwhile; as entries or as bare indexes. */

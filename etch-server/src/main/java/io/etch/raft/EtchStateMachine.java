@@ -3,12 +3,15 @@ package io.etch.raft;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.EntryApplier;
+import io.etch.metrics.EtchMetrics;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -29,18 +32,23 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * replays only the entries after it.
  */
 final class EtchStateMachine extends BaseStateMachine {
+    /** etcd warns of, and counts, an apply that takes longer than this. */
+    private static final long SLOW_APPLY_NANOS = 100_000_000L;
 
     private final EntryApplier applier;
     private final LeaderQueries queries;
     private final LongConsumer appliedListener;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final EtchMetrics metrics;
     private volatile TermIndex durableUpTo;
+    private RaftPeerId lastLeader;
 
     /** {@code appliedListener} hears each applied index, after the entry is visible to readers. */
-    EtchStateMachine(EntryApplier applier, LeaderQueries queries, LongConsumer appliedListener) {
+    EtchStateMachine(EntryApplier applier, LeaderQueries queries, LongConsumer appliedListener, EtchMetrics metrics) {
         this.applier = applier;
         this.queries = queries;
         this.appliedListener = appliedListener;
+        this.metrics = metrics;
     }
 
     @Override
@@ -69,6 +77,7 @@ final class EtchStateMachine extends BaseStateMachine {
         var logEntry = trx.getLogEntry();
         long term = logEntry.getTerm();
         long index = logEntry.getIndex();
+        long start = System.nanoTime();
         RaftReply reply;
         try {
             RaftEntry entry = RaftEntry.parseFrom(
@@ -80,10 +89,22 @@ final class EtchStateMachine extends BaseStateMachine {
             applier.applyEmpty(term, index);
             reply = RaftReply.newBuilder().setError("INTERNAL").build();
         }
+        if (System.nanoTime() - start > SLOW_APPLY_NANOS) {
+            metrics.slowApplies.inc();
+        }
         updateLastAppliedTermIndex(term, index);
         appliedListener.accept(index);
         return CompletableFuture.completedFuture(
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(reply.toByteArray())));
+    }
+
+    /** Counted as etcd counts them: each new leader this member learns of. */
+    @Override
+    public synchronized void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (newLeaderId != null && !newLeaderId.equals(lastLeader)) {
+            metrics.leaderChanges.inc();
+            lastLeader = newLeaderId;
+        }
     }
 
     @Override

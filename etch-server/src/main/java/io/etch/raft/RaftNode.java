@@ -5,6 +5,7 @@ import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.EntryApplier;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
+import io.etch.metrics.EtchMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -67,14 +68,16 @@ public final class RaftNode implements AutoCloseable {
     private final WriteSender writes;
     private final ProposalQueue proposals;
     private final ReadIndexRounds reads;
+    private final EtchMetrics metrics;
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
-        this(settings, bindAddress, applier, LeaderQueries.NONE);
+        this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped());
     }
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier,
-                    LeaderQueries queries) throws IOException {
+                    LeaderQueries queries, EtchMetrics metrics) throws IOException {
         this.settings = settings;
+        this.metrics = metrics;
         this.selfPeer = RaftMember.peerId(settings.selfId());
         this.group = RaftGroup.valueOf(
                 RaftGroupId.valueOf(new UUID(settings.clusterId(), settings.clusterId())),
@@ -88,7 +91,7 @@ public final class RaftNode implements AutoCloseable {
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(group)
-                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance))
+                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics))
                 .setProperties(props)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -100,6 +103,7 @@ public final class RaftNode implements AutoCloseable {
                 this::knownLeader, timer, completions, Math.max(election, 200), Math.max(10, settings.heartbeat().toMillis() / 2));
         this.proposals = new ProposalQueue(this::proposeEntry, MAX_PROPOSALS_IN_FLIGHT);
         this.reads = new ReadIndexRounds(this::readIndexRound);
+        RatisMetricsBridge.register(settings.selfId(), metrics);
     }
 
     private RaftClient newClient(RaftSettings s) {
@@ -182,7 +186,13 @@ public final class RaftNode implements AutoCloseable {
      * applied it, and returns its reply.
      */
     public CompletableFuture<RaftReply> propose(RaftEntry entry) {
-        return proposals.propose(entry);
+        metrics.proposalsPending.inc();
+        return proposals.propose(entry).whenComplete((reply, error) -> {
+            metrics.proposalsPending.dec();
+            if (error != null) {
+                metrics.proposalsFailed.inc();
+            }
+        });
     }
 
     private CompletableFuture<RaftReply> proposeEntry(RaftEntry entry) {
@@ -329,6 +339,7 @@ public final class RaftNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        RatisMetricsBridge.unregister(settings.selfId(), metrics);
         try {
             forwarder.close();
             writeClient.close();

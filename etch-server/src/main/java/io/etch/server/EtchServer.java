@@ -32,6 +32,7 @@ import io.etch.apply.KvRequestValidator;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
 import io.etch.lease.Lessor;
+import io.etch.metrics.EtchMetrics;
 import io.etch.mvcc.MvccStore;
 import io.etch.raft.RaftMember;
 import io.etch.raft.RaftNode;
@@ -74,24 +75,27 @@ public final class EtchServer implements AutoCloseable {
     private final Executor readExecutor;
     private final ScheduledExecutorService timers;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final EtchMetrics metrics;
 
     private EtchServer(ServerSettings settings, Executor readExecutor) throws IOException {
         this.settings = settings;
         this.readExecutor = readExecutor;
+        this.metrics = new EtchMetrics(settings.metricsLevel());
         Files.createDirectories(settings.storeDir());
         Files.createDirectories(settings.raftLogDir());
         this.backend = Backend.open(settings.storeDir());
+        backend.observeCommits(nanos -> metrics.backendCommit.observe(nanos / 1e9));
         this.store = MvccStore.open(backend);
         // Before Raft starts: every revision applied from now on, replayed ones too, reaches watchers.
         this.watchHub = new WatchHub(store, settings.watchProgressNotifyInterval());
         store.setListener(watchHub);
         this.lessor = Lessor.open(backend, store, settings.leaseCheckpointInterval().toNanos());
-        this.applier = new Applier(backend, store, lessor);
+        this.applier = new Applier(backend, store, lessor, metrics);
         this.reads = new KvApplier(lessor::exists);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
         LeaderLeases[] duties = new LeaderLeases[1];
         this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier,
-                query -> duties[0].answer(query));
+                query -> duties[0].answer(query), metrics);
         this.leaderLeases = new LeaderLeases(lessor, raft, settings.election().toNanos(), raft::propose);
         duties[0] = leaderLeases;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -99,6 +103,48 @@ public final class EtchServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        registerGauges();
+    }
+
+    /** What etcd reports of its state, read when scraped. */
+    private void registerGauges() {
+        metrics.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.",
+                () -> raft.leaderId() != 0 ? 1 : 0);
+        metrics.gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+                () -> raft.isLeader() ? 1 : 0);
+        metrics.gauge("etcd_server_proposals_committed_total", "The total number of consensus proposals committed.",
+                raft::committedIndex);
+        metrics.gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.",
+                raft::appliedIndex);
+        metrics.gauge("etcd_server_is_learner", "Whether or not this member is a learner. 1 if is, 0 otherwise.",
+                () -> 0);
+        metrics.gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.",
+                store::dbSize);
+        metrics.gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.",
+                store::dbSizeInUse);
+        metrics.gauge("etcd_debugging_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes (etcd 3.4's name).",
+                store::dbSize);
+        metrics.gauge("etcd_debugging_mvcc_keys_total", "Total number of keys.", store::keyCount);
+        metrics.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", store::currentRevision);
+        metrics.gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.",
+                store::compactedRevision);
+        metrics.gauge("etcd_debugging_mvcc_watcher_total", "Total number of watchers.", watchHub::watcherCount);
+        metrics.gauge("etcd_mvcc_watcher_total", "Total number of watchers (the same as etcd_debugging_mvcc_watcher_total).",
+                watchHub::watcherCount);
+        metrics.gauge("etcd_debugging_mvcc_slow_watcher_total", "Total number of unsynced slow watchers.",
+                watchHub::unsyncedWatcherCount);
+        metrics.gauge("etcd_debugging_mvcc_watch_stream_total", "Total number of watch streams.", watchHub::streamCount);
+        metrics.gauge("etcd_debugging_lease_total", "The number of leases.", () -> lessor.ids().size());
+        metrics.info("etcd_server_id", "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
+                "server_id", hex(settings.memberId()));
+        metrics.info("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.",
+                "server_version", Version.SERVER);
+        metrics.info("etcd_cluster_version", "Which version is running. 1 for 'cluster_version' label with current cluster version",
+                "cluster_version", Version.CLUSTER);
+    }
+
+    public EtchMetrics metrics() {
+        return metrics;
     }
 
     private static RaftSettings raftSettings(ServerSettings s) {
@@ -175,6 +221,7 @@ public final class EtchServer implements AutoCloseable {
 
     public CompletableFuture<RangeResponse> range(RangeRequest request) {
         KvRequestValidator.validateRange(request);
+        metrics.ranges.inc();
         if (request.getSerializable()) {
             return CompletableFuture.supplyAsync(() -> withHeader(store.range(request)), readExecutor);
         }
@@ -198,6 +245,8 @@ public final class EtchServer implements AutoCloseable {
         if (KvApplier.isReadOnly(request)) {
             // As etcd: a txn that only reads is served like a range, behind the read barrier
             // unless every range in it is serializable; it changes nothing, so Raft is not needed.
+            metrics.txns.inc();
+            metrics.ranges.inc(request.getSuccessCount() + request.getFailureCount());
             CompletableFuture<Void> barrier = allSerializable(request)
                     ? CompletableFuture.completedFuture(null) : raft.readBarrier();
             return barrier.thenApplyAsync(v -> withHeaders(reads.readOnlyTxn(store.readView(), request)), readExecutor);
@@ -268,6 +317,7 @@ public final class EtchServer implements AutoCloseable {
         if (raft.isLeader()) {
             try {
                 long ttl = leaderLeases.renew(id);
+                metrics.leasesRenewed.inc();
                 return CompletableFuture.completedFuture(LeaseKeepAliveResponse.newBuilder()
                         .setHeader(header(store.currentRevision())).setID(id).setTTL(ttl).build());
             } catch (EtchException e) {

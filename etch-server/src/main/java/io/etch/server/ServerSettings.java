@@ -1,5 +1,6 @@
 package io.etch.server;
 
+import io.etch.metrics.EtchMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,8 @@ public record ServerSettings(
         int maxTxnOps,
         AutoCompaction autoCompaction,
         Duration leaseCheckpointInterval,
-        Duration watchProgressNotifyInterval) {
+        Duration watchProgressNotifyInterval,
+        EtchMetrics.Level metricsLevel) {
 
     /** etcd's default interval between lease checkpoints. */
     public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);

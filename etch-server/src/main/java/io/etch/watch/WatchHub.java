@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -62,6 +63,8 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     /** Synced watchers that asked for prev_kv: without one, events are built without reading it. */
     private int syncedWithPrevKv;
 
+    private final Set<WatchStream> openStreams = ConcurrentHashMap.newKeySet();
+
     public WatchHub(MvccStore store, Duration progressInterval) {
         this(store, progressInterval, DEFAULT_STREAM_CAPACITY);
     }
@@ -87,6 +90,7 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     /** A new client stream; {@code onOutput} is told (without blocking) when it has responses. */
     public WatchStream openStream(Runnable onOutput) {
         WatchStream s = new WatchStream(this, onOutput, streamCapacity);
+        openStreams.add(s);
         long ms = progressInterval.toMillis();
         long period = ms + ThreadLocalRandom.current().nextLong(Math.max(1, ms / 10));
         s.setProgressTicker(worker.scheduleAtFixedRate(() -> progressTick(s), period, period, TimeUnit.MILLISECONDS));
@@ -187,6 +191,7 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     }
 
     void closeStream(WatchStream s) {
+        openStreams.remove(s);
         synchronized (lock) {
             for (Watcher w : s.watchers()) {
                 remove(w);
@@ -412,6 +417,21 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
+    }
+
+    /** Watchers of every open stream. */
+    public int watcherCount() {
+        int[] sizes = groupSizes();
+        return sizes[0] + sizes[1];
+    }
+
+    /** Watchers still catching up with the store (etcd's slow watchers). */
+    public int unsyncedWatcherCount() {
+        return groupSizes()[1];
+    }
+
+    public int streamCount() {
+        return openStreams.size();
     }
 
     /** Watchers per group, for tests and metrics. */

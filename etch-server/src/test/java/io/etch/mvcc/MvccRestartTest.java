@@ -168,8 +168,12 @@ class MvccRestartTest {
                 assertThat(t.get(k).getCreateRevision()).as(k).isEqualTo(2);
             }
         }
+        int live = n - (n - 3 + 10) / 11;
         assertThat(t.store().range(range("k0").setRangeEnd(MvccTesting.bs("k:")).setCountOnly(true).build())
-                .getCount()).isEqualTo(n - (n - 3 + 10) / 11);
+                .getCount()).isEqualTo(live);
+        assertThat(t.store().keyCount()).isEqualTo(live);
+        t.delete("k1");
+        assertThat(t.store().keyCount()).isEqualTo(live - 1);
     }
 
     @Test

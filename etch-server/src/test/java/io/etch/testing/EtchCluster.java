@@ -2,6 +2,7 @@ package io.etch.testing;
 
 import io.etch.EtchMember;
 import io.etch.config.MemberIds;
+import io.etch.metrics.EtchMetrics;
 import io.etch.server.Member;
 import io.etch.server.ServerSettings;
 import java.io.IOException;
@@ -26,6 +27,9 @@ public final class EtchCluster implements AutoCloseable {
     private final EtchMember[] running;
     private final long clusterId;
     private final Duration watchProgressInterval;
+    private final List<InetSocketAddress> metricsAddresses = new ArrayList<>();
+    private EtchMetrics.Level metricsLevel = EtchMetrics.Level.BASIC;
+    private boolean metricsListeners;
 
     private EtchCluster(int size, Duration watchProgressInterval) throws IOException {
         this.watchProgressInterval = watchProgressInterval;
@@ -42,6 +46,7 @@ public final class EtchCluster implements AutoCloseable {
             members.add(new Member(id, "m" + i, List.of(peerUrl), List.of("http://127.0.0.1:" + client.getPort())));
             clientAddresses.add(client);
             peerAddresses.add(peer);
+            metricsAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
         }
         this.clusterId = MemberIds.clusterId(ids);
     }
@@ -53,7 +58,22 @@ public final class EtchCluster implements AutoCloseable {
 
     /** As {@link #start(int)}, with etcd's --experimental-watch-progress-notify-interval. */
     public static EtchCluster start(int size, Duration watchProgressInterval) throws IOException {
-        EtchCluster cluster = new EtchCluster(size, watchProgressInterval);
+        return start(new EtchCluster(size, watchProgressInterval));
+    }
+
+    /**
+     * As {@link #start(int)}, each member also serving /metrics and the health endpoints on its own
+     * port (--listen-metrics-urls, see {@link #metricsPort}), with {@code --metrics level}.
+     */
+    public static EtchCluster startWithMetricsListeners(int size, EtchMetrics.Level level) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.metricsLevel = level;
+        cluster.metricsListeners = true;
+        return start(cluster);
+    }
+
+    private static EtchCluster start(EtchCluster cluster) throws IOException {
+        int size = cluster.running.length;
         try {
             for (int i = 0; i < size; i++) {
                 cluster.startMemberAsync(i);
@@ -73,11 +93,12 @@ public final class EtchCluster implements AutoCloseable {
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-                watchProgressInterval);
+                watchProgressInterval, metricsLevel);
     }
 
     private void startMemberAsync(int i) throws IOException {
-        running[i] = EtchMember.start(settings(i), List.of(clientAddresses.get(i)));
+        running[i] = EtchMember.start(settings(i), List.of(clientAddresses.get(i)),
+                metricsListeners ? List.of(metricsAddresses.get(i)) : List.of());
     }
 
     private void awaitReady(int i) {
@@ -143,6 +164,11 @@ public final class EtchCluster implements AutoCloseable {
 
     public String endpoint(int i) {
         return "http://127.0.0.1:" + clientAddresses.get(i).getPort();
+    }
+
+    /** The --listen-metrics-urls port of member i (only with {@link #startWithMetricsListeners}). */
+    public int metricsPort(int i) {
+        return metricsAddresses.get(i).getPort();
     }
 
     public int clientPort(int i) {
