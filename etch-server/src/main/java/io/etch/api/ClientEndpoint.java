@@ -1,7 +1,12 @@
 package io.etch.api;
 
+import io.etch.api.gateway.JsonGateway;
 import io.etch.server.EtchServer;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,39 +21,59 @@ public final class ClientEndpoint implements AutoCloseable {
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
     private final Server grpc;
+    private final Server gatewayServer;
+    private final ManagedChannel gatewayChannel;
     private final WatchService watch;
 
-    private ClientEndpoint(Server grpc, WatchService watch) {
+    private ClientEndpoint(Server grpc, Server gatewayServer, ManagedChannel gatewayChannel, WatchService watch) {
         this.grpc = grpc;
+        this.gatewayServer = gatewayServer;
+        this.gatewayChannel = gatewayChannel;
         this.watch = watch;
     }
 
     public static ClientEndpoint start(EtchServer server, List<InetSocketAddress> addresses, Executor executor)
             throws IOException {
         WatchService watch = new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
+        List<BindableService> services = List.of(new KvService(server), new MaintenanceService(server),
+                new ClusterService(server), new LeaseService(server), watch);
+        int maxInbound = (int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
+
+        // The JSON gateway calls the same service objects in process, so it shares their validation and errors.
+        String gatewayName = InProcessServerBuilder.generateName();
+        InProcessServerBuilder gatewayBuilder = InProcessServerBuilder.forName(gatewayName).executor(executor)
+                .maxInboundMessageSize(maxInbound);
+        services.forEach(gatewayBuilder::addService);
+        Server gatewayServer = gatewayBuilder.build().start();
+        ManagedChannel gatewayChannel = InProcessChannelBuilder.forName(gatewayName).executor(executor)
+                .maxInboundMessageSize(Integer.MAX_VALUE).build();
+        JsonGateway gateway = new JsonGateway(gatewayChannel);
+
         NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
             builder.addListenAddress(extra);
         }
-        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server)))
+        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server, gateway), gateway::newStreamHandler))
                 .executor(executor)
-                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES))
+                .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .addService(new KvService(server))
-                .addService(new MaintenanceService(server))
-                .addService(new ClusterService(server))
-                .addService(new LeaseService(server))
-                .addService(watch);
-        return new ClientEndpoint(builder.build().start(), watch);
+                .permitKeepAliveWithoutCalls(true);
+        services.forEach(builder::addService);
+        return new ClientEndpoint(builder.build().start(), gatewayServer, gatewayChannel, watch);
     }
 
     @Override
     public void close() throws InterruptedException {
         grpc.shutdown();
+        gatewayServer.shutdown();
         watch.stop(); // watch streams never end on their own
+        gatewayChannel.shutdown();
         if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
             grpc.shutdownNow();
         }
+        if (!gatewayServer.awaitTermination(5, TimeUnit.SECONDS)) {
+            gatewayServer.shutdownNow();
+        }
+        gatewayChannel.shutdownNow();
     }
 }

@@ -1,5 +1,6 @@
 package io.etch.api;
 
+import io.etch.api.gateway.JsonGateway;
 import io.etch.server.EtchServer;
 import io.etch.server.Version;
 import io.netty.buffer.Unpooled;
@@ -19,18 +20,24 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** The HTTP/1.1 endpoints etcd serves beside gRPC on the client port: /health and /version. */
+/** The HTTP/1.1 endpoints etcd serves beside gRPC on the client port: /health, /version and the /v3 JSON gateway. */
 final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final EtchServer server;
+    private final JsonGateway gateway;
 
-    HttpEndpoints(EtchServer server) {
+    HttpEndpoints(EtchServer server, JsonGateway gateway) {
         this.server = server;
+        this.gateway = gateway;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
+        if (JsonGateway.owns(path)) {
+            gateway.serve(ctx, request);
+            return;
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         switch (path) {
             case "/version" -> send(ctx, keepAlive, HttpResponseStatus.OK,
