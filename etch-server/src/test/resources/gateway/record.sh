@@ -15,7 +15,7 @@ DATA=$(mktemp -d)
     --listen-peer-urls http://127.0.0.1:$((PORT + 1)) --initial-advertise-peer-urls http://127.0.0.1:$((PORT + 1)) \
     --initial-cluster default=http://127.0.0.1:$((PORT + 1)) >"$DATA.log" 2>&1 &
 PID=$!
-trap 'kill $PID; wait $PID 2>/dev/null; rm -rf "$DATA" "$DATA.log"' EXIT
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA" "$DATA.log"' EXIT
 until curl -sf $E/health >/dev/null; do sleep 0.2; done
 
 record() { # name method path body [curl options]
@@ -48,3 +48,9 @@ record watch_compacted POST /v3/watch '{"create_request":{"key":"Zm9v","start_re
 # Two watches in one body; the second replays history with prev_kv; a bad third request is dropped.
 record watch_two_requests POST /v3/watch '{"create_request":{"key":"Zm9v","start_revision":"4"}} {"create_request":{"key":"ZA==","start_revision":"4","prev_kv":true,"watch_id":"7"}} {bad' --max-time 2
 record watch_bad_json POST /v3/watch '{"create_request":{"key":"!!"}}' --max-time 2
+# A watch open while the server stops: the stream ends with an error object (no newline after it).
+record watch_server_stops POST /v3/watch '{"create_request":{"key":"Zm9v"}}' --max-time 5 &
+WATCH=$!
+sleep 1
+kill -TERM $PID
+wait $WATCH

@@ -45,7 +45,9 @@ public final class ClientEndpoint implements AutoCloseable {
                 .maxInboundMessageSize(maxInbound);
         services.forEach(gatewayBuilder::addService);
         Server gatewayServer = gatewayBuilder.build().start();
-        ManagedChannel gatewayChannel = InProcessChannelBuilder.forName(gatewayName).executor(executor)
+        // Direct: the gateway's callbacks only encode and queue a write on the HTTP connection, and
+        // an answer is queued by the time its call ends (close() relies on that).
+        ManagedChannel gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor()
                 .maxInboundMessageSize(Integer.MAX_VALUE).build();
         JsonGateway gateway = new JsonGateway(gatewayChannel);
 
@@ -64,16 +66,18 @@ public final class ClientEndpoint implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        grpc.shutdown();
+        // The gateway goes first: shutting the gRPC server down closes the HTTP connections at
+        // once, so the gateway's streams must have queued their last answer before that.
         gatewayServer.shutdown();
         watch.stop(); // watch streams never end on their own
-        gatewayChannel.shutdown();
-        if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
-            grpc.shutdownNow();
-        }
         if (!gatewayServer.awaitTermination(5, TimeUnit.SECONDS)) {
             gatewayServer.shutdownNow();
         }
         gatewayChannel.shutdownNow();
+        grpc.shutdown();
+        watch.stop(); // and any gRPC watch opened meanwhile
+        if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+            grpc.shutdownNow();
+        }
     }
 }

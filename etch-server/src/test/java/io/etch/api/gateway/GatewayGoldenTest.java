@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestFactory;
  * Every request of gateway/cases.tsv, in order, against a fresh member, answered as real etcd's
  * gateway answered the same sequence (gateway/*.golden, recorded with gateway/record.sh). Only
  * what differs by nature between two clusters is blanked out before comparing: IDs, term, member
- * names and URLs, the server version and sizes, and a lease's remaining TTL.
+ * names and URLs, the server version and sizes, a lease's remaining TTL, and the text of the error
+ * that ends a watch when the server stops.
  */
 class GatewayGoldenTest {
 
@@ -67,7 +68,28 @@ class GatewayGoldenTest {
                     HttpResponse.BodyHandlers.ofString());
             assertMatchesGolden("watch_bad_json", r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body());
         }));
+        // Last of all: it stops the member.
+        tests.add(DynamicTest.dynamicTest("watch_server_stops", this::watchEndsWithAnErrorObjectWhenTheServerStops));
         return tests.stream();
+    }
+
+    /**
+     * A stream that fails after it started ends with etcd's stream error object and no newline. The
+     * message differs by nature: etcd's gateway loses its gRPC connection ("transport is closing"),
+     * Etch's watch says "etcdserver: server stopped"; both are UNAVAILABLE.
+     */
+    private void watchEndsWithAnErrorObjectWhenTheServerStops() throws Exception {
+        HttpResponse<Stream<String>> r = http.send(request("POST", "/v3/watch", "{\"create_request\":{\"key\":\"Zm9v\"}}"),
+                HttpResponse.BodyHandlers.ofLines());
+        StringBuilder body = new StringBuilder();
+        try (Stream<String> lines = r.body()) {
+            Iterator<String> it = lines.iterator();
+            body.append(it.next()).append('\n');
+            cluster.stop(0);
+            body.append(it.next());
+            assertThat(it.hasNext()).as("the stream ends after the error").isFalse();
+        }
+        assertMatchesGolden("watch_server_stops", r.statusCode(), r.headers().firstValue("content-type").orElse(""), body.toString());
     }
 
     /** A watch created through the gateway stays open after its body ends and gets the event of a put made through the gateway. */
@@ -150,6 +172,7 @@ class GatewayGoldenTest {
             "\"(ID|name|peerURLs|clientURLs)\":(\"[^\"]*\"|\\[[^\\]]*\\])");
     private static final Pattern STATUS = Pattern.compile(
             "\"(version|dbSize|dbSizeInUse|leader|raftIndex|raftTerm|raftAppliedIndex)\":\"[^\"]*\"");
+    private static final Pattern STREAM_ERROR_MESSAGE = Pattern.compile("(\\{\"error\":\\{\"grpc_code\":14,\"http_code\":503,\"message\":)\"[^\"]*\"");
     private static final Pattern REMAINING_TTL = Pattern.compile("\"TTL\":\"[1-9][0-9]*\"");
 
     /** Blanks out what legitimately differs between this member and the etcd the golden came from, and nothing else. */
@@ -160,6 +183,9 @@ class GatewayGoldenTest {
         }
         if (name.equals("maintenance_status")) {
             s = STATUS.matcher(s).replaceAll("\"$1\":\"*\"");
+        }
+        if (name.equals("watch_server_stops")) {
+            s = STREAM_ERROR_MESSAGE.matcher(s).replaceAll("$1\"*\"");
         }
         if (name.contains("timetolive")) {
             s = REMAINING_TTL.matcher(s).replaceAll("\"TTL\":\"*\""); // counts down by the second
