@@ -7,6 +7,8 @@ import io.etch.api.etcdserverpb.KVGrpc;
 import io.etch.api.etcdserverpb.LeaseGrpc;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
 import io.etch.api.etcdserverpb.WatchGrpc;
+import io.etch.api.v3electionpb.ElectionGrpc;
+import io.etch.api.v3lockpb.LockGrpc;
 import io.grpc.MethodDescriptor;
 import java.util.HashMap;
 import java.util.Map;
@@ -77,6 +79,15 @@ final class GatewayRoutes {
         add("/v3/auth/role/delete", AuthGrpc.getRoleDeleteMethod());
         add("/v3/auth/role/grant", AuthGrpc.getRoleGrantPermissionMethod());
         add("/v3/auth/role/revoke", AuthGrpc.getRoleRevokePermissionMethod());
+
+        add("/v3/lock", LockGrpc.getLockMethod());
+        add("/v3/lock/unlock", LockGrpc.getUnlockMethod());
+
+        add("/v3/election/campaign", ElectionGrpc.getCampaignMethod());
+        add("/v3/election/proclaim", ElectionGrpc.getProclaimMethod());
+        add("/v3/election/leader", ElectionGrpc.getLeaderMethod());
+        add("/v3/election/observe", ElectionGrpc.getObserveMethod());
+        add("/v3/election/resign", ElectionGrpc.getResignMethod());
     }
 
     private GatewayRoutes() {
