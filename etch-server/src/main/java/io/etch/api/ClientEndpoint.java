@@ -1,8 +1,13 @@
 package io.etch.api;
 
+import io.etch.api.gateway.JsonGateway;
 import io.etch.server.EtchServer;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,42 +22,67 @@ public final class ClientEndpoint implements AutoCloseable {
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
     private final Server grpc;
+    private final Server gatewayServer;
+    private final ManagedChannel gatewayChannel;
     private final WatchService watch;
 
-    private ClientEndpoint(Server grpc, WatchService watch) {
+    private ClientEndpoint(Server grpc, Server gatewayServer, ManagedChannel gatewayChannel, WatchService watch) {
         this.grpc = grpc;
+        this.gatewayServer = gatewayServer;
+        this.gatewayChannel = gatewayChannel;
         this.watch = watch;
     }
 
     public static ClientEndpoint start(EtchServer server, List<InetSocketAddress> addresses, Executor executor)
             throws IOException {
         WatchService watch = new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
+        List<ServerServiceDefinition> plain = List.of(new KvService(server).bindService(),
+                new MaintenanceService(server).bindService(), new ClusterService(server).bindService(),
+                new LeaseService(server).bindService(), watch.bindService());
+        // Counted for grpc_server_* wherever they come from, gRPC clients or the gateway, as in etcd.
+        GrpcMetricsInterceptor counting = new GrpcMetricsInterceptor(server.metrics());
+        counting.initialize(plain);
+        List<ServerServiceDefinition> services = plain.stream()
+                .map(s -> ServerInterceptors.intercept(s, counting)).toList();
+        int maxInbound = (int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
+
+        // The JSON gateway calls the same service objects in process, so it shares their validation and errors.
+        String gatewayName = InProcessServerBuilder.generateName();
+        InProcessServerBuilder gatewayBuilder = InProcessServerBuilder.forName(gatewayName).executor(executor)
+                .maxInboundMessageSize(maxInbound);
+        services.forEach(gatewayBuilder::addService);
+        Server gatewayServer = gatewayBuilder.build().start();
+        // Direct: the gateway's callbacks only encode and queue a write on the HTTP connection, and
+        // an answer is queued by the time its call ends (close() relies on that).
+        ManagedChannel gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor()
+                .maxInboundMessageSize(Integer.MAX_VALUE).build();
+        JsonGateway gateway = new JsonGateway(gatewayChannel);
+
         NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
             builder.addListenAddress(extra);
         }
-        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server)))
+        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server, gateway), gateway::newStreamHandler))
                 .executor(executor)
-                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES))
+                .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        List<ServerServiceDefinition> services = List.of(
-                new KvService(server).bindService(),
-                new MaintenanceService(server).bindService(),
-                new ClusterService(server).bindService(),
-                new LeaseService(server).bindService(),
-                watch.bindService());
-        GrpcMetricsInterceptor counting = new GrpcMetricsInterceptor(server.metrics());
-        counting.initialize(services);
         services.forEach(builder::addService);
-        builder.intercept(counting);
-        return new ClientEndpoint(builder.build().start(), watch);
+        return new ClientEndpoint(builder.build().start(), gatewayServer, gatewayChannel, watch);
     }
 
     @Override
     public void close() throws InterruptedException {
-        grpc.shutdown();
+        // The gateway goes first: shutting the gRPC server down closes the HTTP connections at
+        // once, so the gateway's streams must have queued their last answer before that.
+        gatewayServer.shutdown();
         watch.stop(); // watch streams never end on their own
+        if (!gatewayServer.awaitTermination(5, TimeUnit.SECONDS)) {
+            gatewayServer.shutdownNow();
+        }
+        gatewayChannel.shutdownNow();
+        grpc.shutdown();
+        watch.stop(); // and any gRPC watch opened meanwhile
         if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
             grpc.shutdownNow();
         }

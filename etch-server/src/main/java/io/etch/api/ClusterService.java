@@ -21,7 +21,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> observer) {
         GrpcErrors.reply(observer, () -> {
             MemberListResponse.Builder b = MemberListResponse.newBuilder()
-                    .setHeader(server.header(server.currentRevision()));
+                    .setHeader(server.header(0)); // etcd's member list header has no revision
             for (io.etch.server.Member m : server.members()) {
                 b.addMembers(Member.newBuilder()
                         .setID(m.id())

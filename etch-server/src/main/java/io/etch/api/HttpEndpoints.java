@@ -1,5 +1,6 @@
 package io.etch.api;
 
+import io.etch.api.gateway.JsonGateway;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.EtchServer;
 import io.etch.server.Version;
@@ -26,23 +27,31 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The HTTP/1.1 endpoints etcd serves beside gRPC on the client port (and on
- * {@code --listen-metrics-urls}): /health, /livez, /readyz, /version and /metrics.
+ * The HTTP/1.1 endpoints etcd serves beside gRPC on the client port: /health, /livez, /readyz,
+ * /version, /metrics and the /v3 JSON gateway. The listeners of --listen-metrics-urls serve the
+ * same without the gateway.
  */
 final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final EtchServer server;
     private final HealthProbes probes;
+    /** Null on the metrics listeners. */
+    private final JsonGateway gateway;
 
-    HttpEndpoints(EtchServer server) {
+    HttpEndpoints(EtchServer server, JsonGateway gateway) {
         this.server = server;
         this.probes = new HealthProbes(server);
+        this.gateway = gateway;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
+        if (gateway != null && JsonGateway.owns(path)) {
+            gateway.serve(ctx, request);
+            return;
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (isProbe(path) && request.method() != HttpMethod.GET) {
             FullHttpResponse r = response(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed\n");

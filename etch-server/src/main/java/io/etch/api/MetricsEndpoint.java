@@ -45,7 +45,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new HttpEndpoints(server));
+                                    new HttpEndpoints(server, null));
                         }
                     });
             for (InetSocketAddress address : addresses) {

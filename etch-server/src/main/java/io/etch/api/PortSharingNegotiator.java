@@ -25,9 +25,12 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
     private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Supplier<ChannelHandler> httpHandler;
+    private final Supplier<ChannelHandler> streamHandler;
 
-    PortSharingNegotiator(Supplier<ChannelHandler> httpHandler) {
+    /** {@code streamHandler} sees HTTP requests before they are aggregated (for bodies that stream). */
+    PortSharingNegotiator(Supplier<ChannelHandler> httpHandler, Supplier<ChannelHandler> streamHandler) {
         this.httpHandler = httpHandler;
+        this.streamHandler = streamHandler;
     }
 
     @Override
@@ -77,7 +80,8 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
         private void switchToHttp1(ChannelHandlerContext ctx) {
             String self = ctx.name();
             ctx.pipeline().addAfter(self, "http-codec", new HttpServerCodec());
-            ctx.pipeline().addAfter("http-codec", "http-aggregator", new HttpObjectAggregator(2 * 1024 * 1024));
+            ctx.pipeline().addAfter("http-codec", "http-streams", streamHandler.get());
+            ctx.pipeline().addAfter("http-streams", "http-aggregator", new HttpObjectAggregator(2 * 1024 * 1024));
             ctx.pipeline().addAfter("http-aggregator", "http-handler", httpHandler.get());
             ctx.pipeline().remove(this);
         }

@@ -394,16 +394,34 @@ public final class EtchServer implements AutoCloseable {
         return r.toBuilder().setHeader(header(r.getHeader().getRevision())).build();
     }
 
-    /** Txn responses nest range/put/delete responses; each carries the same header, as in etcd. */
+    /**
+     * Txn responses nest range/put/delete responses; as in etcd (3.4 and 3.5), only the outer header
+     * is filled in, the nested ones carry just the revision.
+     */
     private TxnResponse withHeaders(TxnResponse r) {
         ResponseHeader h = header(r.getHeader().getRevision());
+        ResponseHeader inner = ResponseHeader.newBuilder().setRevision(h.getRevision()).build();
         TxnResponse.Builder b = r.toBuilder().setHeader(h);
         for (var op : b.getResponsesBuilderList()) {
             switch (op.getResponseCase()) {
-                case RESPONSE_RANGE -> op.getResponseRangeBuilder().setHeader(h);
-                case RESPONSE_PUT -> op.getResponsePutBuilder().setHeader(h);
-                case RESPONSE_DELETE_RANGE -> op.getResponseDeleteRangeBuilder().setHeader(h);
-                case RESPONSE_TXN -> op.setResponseTxn(withHeaders(op.getResponseTxn()));
+                case RESPONSE_RANGE -> op.getResponseRangeBuilder().setHeader(inner);
+                case RESPONSE_PUT -> op.getResponsePutBuilder().setHeader(inner);
+                case RESPONSE_DELETE_RANGE -> op.getResponseDeleteRangeBuilder().setHeader(inner);
+                case RESPONSE_TXN -> op.setResponseTxn(withInnerHeaders(op.getResponseTxn(), inner));
+                case RESPONSE_NOT_SET -> { }
+            }
+        }
+        return b.build();
+    }
+
+    private static TxnResponse withInnerHeaders(TxnResponse r, ResponseHeader inner) {
+        TxnResponse.Builder b = r.toBuilder().setHeader(inner);
+        for (var op : b.getResponsesBuilderList()) {
+            switch (op.getResponseCase()) {
+                case RESPONSE_RANGE -> op.getResponseRangeBuilder().setHeader(inner);
+                case RESPONSE_PUT -> op.getResponsePutBuilder().setHeader(inner);
+                case RESPONSE_DELETE_RANGE -> op.getResponseDeleteRangeBuilder().setHeader(inner);
+                case RESPONSE_TXN -> op.setResponseTxn(withInnerHeaders(op.getResponseTxn(), inner));
                 case RESPONSE_NOT_SET -> { }
             }
         }
