@@ -172,7 +172,8 @@ public final class EtchMain {
                 autoCompaction(config),
                 ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 config.experimentalWatchProgressNotifyInterval(),
-                EtchMetrics.Level.of(config.metrics()));
+                EtchMetrics.Level.of(config.metrics()),
+                Boolean.parseBoolean(config.extra("enable-ui")));
     }
 
     private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {

@@ -97,6 +97,9 @@ final class GrpcMetricsInterceptor implements ServerInterceptor {
             return;
         }
         metrics.grpcHandled.labelValues(c.type(), c.service(), c.method(), goName(code)).inc();
+        if (c.type().equals("unary")) {
+            metrics.unaryDuration.observe((System.nanoTime() - start) / 1e9);
+        }
         if (metrics.grpcHandling != null) {
             metrics.grpcHandling.labelValues(c.type(), c.service(), c.method())
                     .observe((System.nanoTime() - start) / 1e9);

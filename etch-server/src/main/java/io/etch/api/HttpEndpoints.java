@@ -66,11 +66,41 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/health" -> answer(ctx, keepAlive, probes.health(
                     "true".equals(param(uri, "serializable")), Set.copyOf(params(uri, "exclude"))));
             default -> {
-                if (!probe(ctx, keepAlive, uri)) {
+                if (gateway != null && server.settings().enableUi() && (path.equals("/ui") || path.startsWith("/ui/"))) {
+                    ui(ctx, keepAlive, request, path);
+                } else if (!probe(ctx, keepAlive, uri)) {
                     send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "404 page not found\n");
                 }
             }
         }
+    }
+
+    /** The web UI (client port only): /ui redirects to /ui/, files under it come from the jar. */
+    private static void ui(ChannelHandlerContext ctx, boolean keepAlive, FullHttpRequest request, String path) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            FullHttpResponse r = response(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+            r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            send(ctx, keepAlive, r);
+            return;
+        }
+        if (path.equals("/ui")) {
+            FullHttpResponse r = response(HttpResponseStatus.MOVED_PERMANENTLY, "");
+            r.headers().set(HttpHeaderNames.LOCATION, "/ui/");
+            send(ctx, keepAlive, r);
+            return;
+        }
+        UiAssets.Asset asset = UiAssets.find(path.substring("/ui/".length()));
+        if (asset == null) {
+            send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "404 page not found\n");
+            return;
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(asset.bytes()));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType());
+        // A member upgraded in place serves its new UI at once.
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        HttpUtil.setContentLength(r, asset.bytes().length);
+        send(ctx, keepAlive, r);
     }
 
     private static boolean isProbe(String path) {

@@ -46,7 +46,7 @@ final class EtcdFlags {
             "experimental-enable-lease-checkpoint-persist", "experimental-compaction-batch-limit",
             "experimental-compaction-sleep-interval", "experimental-watch-progress-notify-interval",
             "experimental-warning-apply-duration", "experimental-bootstrap-defrag-threshold-megabytes",
-            "experimental-max-learners", "force-new-cluster", "enable-pprof", "metrics", "listen-metrics-urls",
+            "experimental-max-learners", "force-new-cluster", "enable-pprof", "metrics", "listen-metrics-urls", "enable-ui",
             "experimental-enable-distributed-tracing", "experimental-distributed-tracing-address",
             "experimental-distributed-tracing-service-name", "experimental-distributed-tracing-instance-id",
             "experimental-distributed-tracing-sampling-rate", "logger", "log-level", "log-outputs",
@@ -188,6 +188,7 @@ final class EtcdFlags {
         t.add("metrics", Kind.STRING, "basic", s, "Detail of exported metrics ('basic' or 'extensive').");
         t.add("listen-metrics-urls", Kind.URLS, "", s, "URLs to serve /metrics and /health on.");
         t.add("enable-grpc-gateway", Kind.BOOL, "true", s, "Serve the JSON gRPC gateway.");
+        t.add("enable-ui", Kind.BOOL, "true", s, "Serve the built-in web UI at /ui on the client port (Etch only).");
 
         s = Section.LOGGING;
         t.add("logger", Kind.STRING, "zap", s, "Logger ('zap').");

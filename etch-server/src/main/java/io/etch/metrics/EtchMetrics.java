@@ -30,6 +30,7 @@ public final class EtchMetrics {
 
     private static final double[] DISK_BUCKETS = exponential(0.001, 2, 14);
     private static final double[] PEER_RTT_BUCKETS = exponential(0.0001, 2, 16);
+    private static final double[] UNARY_BUCKETS = exponential(0.0001, 2, 17);
     private static final double[] GRPC_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -91,6 +92,10 @@ public final class EtchMetrics {
     public final Counter grpcSent = Counter.builder().name("grpc_server_msg_sent_total")
             .help("Total number of gRPC stream messages sent by the server.")
             .labelNames("grpc_type", "grpc_service", "grpc_method").register(registry);
+    /** Every unary call's handling time, always on (the built-in UI charts it); not one of etcd's. */
+    public final Histogram unaryDuration = Histogram.builder().name("etch_grpc_unary_duration_seconds")
+            .help("Handling time of unary gRPC calls, all methods together.")
+            .classicOnly().classicUpperBounds(UNARY_BUCKETS).register(registry);
     /** Only with {@code --metrics extensive}, as in etcd; null otherwise. */
     public final Histogram grpcHandling;
 

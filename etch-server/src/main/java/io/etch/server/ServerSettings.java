@@ -25,7 +25,8 @@ public record ServerSettings(
         AutoCompaction autoCompaction,
         Duration leaseCheckpointInterval,
         Duration watchProgressNotifyInterval,
-        EtchMetrics.Level metricsLevel) {
+        EtchMetrics.Level metricsLevel,
+        boolean enableUi) {
 
     /** etcd's default interval between lease checkpoints. */
     public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);
