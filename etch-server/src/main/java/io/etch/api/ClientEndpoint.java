@@ -62,7 +62,8 @@ public final class ClientEndpoint implements AutoCloseable {
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
             builder.addListenAddress(extra);
         }
-        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server, gateway), gateway::newStreamHandler))
+        builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server, gateway),
+                        server.settings().enableGrpcGateway() ? gateway::newStreamHandler : null))
                 .executor(executor)
                 .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)

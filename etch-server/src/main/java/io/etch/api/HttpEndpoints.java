@@ -35,13 +35,16 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final EtchServer server;
     private final HealthProbes probes;
-    /** Null on the metrics listeners. */
+    /** Null on the metrics listeners, and with --enable-grpc-gateway=false. */
     private final JsonGateway gateway;
+    private final boolean serveUi;
 
     HttpEndpoints(EtchServer server, JsonGateway gateway) {
         this.server = server;
         this.probes = new HealthProbes(server);
-        this.gateway = gateway;
+        this.gateway = server.settings().enableGrpcGateway() ? gateway : null;
+        // The UI is the gateway's client: without it there is nothing it could show.
+        this.serveUi = this.gateway != null && server.settings().enableUi();
     }
 
     @Override
@@ -66,7 +69,7 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/health" -> answer(ctx, keepAlive, probes.health(
                     "true".equals(param(uri, "serializable")), Set.copyOf(params(uri, "exclude"))));
             default -> {
-                if (gateway != null && server.settings().enableUi() && (path.equals("/ui") || path.startsWith("/ui/"))) {
+                if (serveUi && (path.equals("/ui") || path.startsWith("/ui/"))) {
                     ui(ctx, keepAlive, request, path);
                 } else if (!probe(ctx, keepAlive, uri)) {
                     send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "404 page not found\n");

@@ -27,7 +27,10 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
     private final Supplier<ChannelHandler> httpHandler;
     private final Supplier<ChannelHandler> streamHandler;
 
-    /** {@code streamHandler} sees HTTP requests before they are aggregated (for bodies that stream). */
+    /**
+     * {@code streamHandler} sees HTTP requests before they are aggregated (for bodies that stream);
+     * null when nothing streams (the gateway is off).
+     */
     PortSharingNegotiator(Supplier<ChannelHandler> httpHandler, Supplier<ChannelHandler> streamHandler) {
         this.httpHandler = httpHandler;
         this.streamHandler = streamHandler;
@@ -80,8 +83,12 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
         private void switchToHttp1(ChannelHandlerContext ctx) {
             String self = ctx.name();
             ctx.pipeline().addAfter(self, "http-codec", new HttpServerCodec());
-            ctx.pipeline().addAfter("http-codec", "http-streams", streamHandler.get());
-            ctx.pipeline().addAfter("http-streams", "http-aggregator", new HttpObjectAggregator(2 * 1024 * 1024));
+            String before = "http-codec";
+            if (streamHandler != null) {
+                ctx.pipeline().addAfter(before, "http-streams", streamHandler.get());
+                before = "http-streams";
+            }
+            ctx.pipeline().addAfter(before, "http-aggregator", new HttpObjectAggregator(2 * 1024 * 1024));
             ctx.pipeline().addAfter("http-aggregator", "http-handler", httpHandler.get());
             ctx.pipeline().remove(this);
         }

@@ -26,6 +26,7 @@ public record ServerSettings(
         Duration leaseCheckpointInterval,
         Duration watchProgressNotifyInterval,
         EtchMetrics.Level metricsLevel,
+        boolean enableGrpcGateway,
         boolean enableUi) {
 
     /** etcd's default interval between lease checkpoints. */

@@ -12,8 +12,13 @@ import io.etch.testing.EtchCluster;
 import io.etch.testing.HeadlessChrome;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,6 +108,34 @@ class WebUiTest {
             } finally {
                 channel.shutdownNow();
             }
+        }
+    }
+
+    @Test
+    void theUiAndTheGatewayCanBeTurnedOff() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (EtchCluster on = EtchCluster.start(1)) {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(on.endpoint(0) + "/ui/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("content-type")).contains("text/html; charset=utf-8");
+            assertThat(page.body()).contains("<script src=\"app.js\">");
+            HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(on.endpoint(0) + "/ui/../pom.xml")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(other.statusCode()).isEqualTo(404);
+        }
+        try (EtchCluster off = EtchCluster.startWithoutGatewayAndUi(1)) {
+            for (String path : List.of("/ui/", "/ui/app.js")) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(off.endpoint(0) + path)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(path).isEqualTo(404);
+            }
+            HttpResponse<String> range = http.send(HttpRequest.newBuilder(URI.create(off.endpoint(0) + "/v3/kv/range"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"Zm9v\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(range.statusCode()).isEqualTo(404);
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(off.endpoint(0) + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
         }
     }
 

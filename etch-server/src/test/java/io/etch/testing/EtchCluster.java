@@ -30,6 +30,8 @@ public final class EtchCluster implements AutoCloseable {
     private final List<InetSocketAddress> metricsAddresses = new ArrayList<>();
     private EtchMetrics.Level metricsLevel = EtchMetrics.Level.BASIC;
     private boolean metricsListeners;
+    /** --enable-grpc-gateway and --enable-ui. */
+    private boolean httpApis = true;
 
     private EtchCluster(int size, Duration watchProgressInterval) throws IOException {
         this.watchProgressInterval = watchProgressInterval;
@@ -72,6 +74,13 @@ public final class EtchCluster implements AutoCloseable {
         return start(cluster);
     }
 
+    /** As {@link #start(int)}, with --enable-grpc-gateway=false and --enable-ui=false. */
+    public static EtchCluster startWithoutGatewayAndUi(int size) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.httpApis = false;
+        return start(cluster);
+    }
+
     private static EtchCluster start(EtchCluster cluster) throws IOException {
         int size = cluster.running.length;
         try {
@@ -93,7 +102,7 @@ public final class EtchCluster implements AutoCloseable {
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-                watchProgressInterval, metricsLevel, true);
+                watchProgressInterval, metricsLevel, httpApis, httpApis);
     }
 
     private void startMemberAsync(int i) throws IOException {
