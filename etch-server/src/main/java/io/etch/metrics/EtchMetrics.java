@@ -75,6 +75,10 @@ public final class EtchMetrics {
             .help("Round-Trip-Time histogram between peers").labelNames("To")
             .classicOnly().classicUpperBounds(PEER_RTT_BUCKETS).register(registry);
 
+    public final Counter peerSentBytes = Counter.builder().name("etcd_network_peer_sent_bytes_total")
+            .help("The total number of bytes sent to peers.").labelNames("To").register(registry);
+    public final Counter peerReceivedBytes = Counter.builder().name("etcd_network_peer_received_bytes_total")
+            .help("The total number of bytes received from peers.").labelNames("From").register(registry);
     public final Counter clientReceivedBytes = counter("etcd_network_client_grpc_received_bytes_total",
             "The total number of bytes received from grpc clients.");
     public final Counter clientSentBytes = counter("etcd_network_client_grpc_sent_bytes_total",

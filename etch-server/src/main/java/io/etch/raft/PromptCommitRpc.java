@@ -84,6 +84,10 @@ public final class PromptCommitRpc implements RpcType {
         @Override
         public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat)
                 throws RaftLogIOException {
+            return counted(newRequest(callId, heartbeat));
+        }
+
+        private AppendEntriesRequestProto newRequest(long callId, boolean heartbeat) throws RaftLogIOException {
             AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
             if (request != null || heartbeat) {
                 return request;
@@ -94,6 +98,14 @@ public final class PromptCommitRpc implements RpcType {
             }
             commitSent = committed;
             return super.newAppendEntriesRequest(callId, true);
+        }
+
+        /** Appends are nearly all a member sends its peers: counted as etcd's peer sent bytes, by follower. */
+        private AppendEntriesRequestProto counted(AppendEntriesRequestProto request) {
+            if (request != null) {
+                RatisMetricsBridge.peerSent(getServer().getId(), getFollowerId(), request.getSerializedSize());
+            }
+            return request;
         }
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -93,6 +94,7 @@ public final class RaftNode implements AutoCloseable {
                 .setGroup(group)
                 .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics))
                 .setProperties(props)
+                .setParameters(peerTraffic(settings.selfId()))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         this.forwarder = newClient(settings);
@@ -104,6 +106,14 @@ public final class RaftNode implements AutoCloseable {
         this.proposals = new ProposalQueue(this::proposeEntry, MAX_PROPOSALS_IN_FLIGHT);
         this.reads = new ReadIndexRounds(this::readIndexRound);
         RatisMetricsBridge.register(settings.selfId(), metrics);
+    }
+
+    /** Ratis' gRPC server for this member, with the peer port's inbound bytes counted. */
+    private static Parameters peerTraffic(long selfId) {
+        Parameters p = new Parameters();
+        GrpcConfigKeys.Server.setServicesCustomizer(p,
+                (builder, types) -> builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(selfId)));
+        return p;
     }
 
     private RaftClient newClient(RaftSettings s) {

@@ -15,6 +15,9 @@ import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.MetricRegistryInfo;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.apache.ratis.metrics.Timekeeper;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.ServerStreamTracer;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -45,6 +48,36 @@ public final class RatisMetricsBridge extends MetricRegistries {
 
     static void unregister(long memberId, EtchMetrics metrics) {
         MEMBERS.remove(RaftMember.peerId(memberId).toString(), metrics);
+    }
+
+    /** Bytes of Raft messages a member sent to a follower. */
+    static void peerSent(RaftPeerId from, RaftPeerId to, long bytes) {
+        EtchMetrics m = MEMBERS.get(from.toString());
+        if (m != null) {
+            m.peerSentBytes.labelValues(to.toString()).inc(bytes);
+        }
+    }
+
+    /**
+     * Counts what arrives on a member's peer port (appends, votes, forwarded requests), in wire
+     * bytes. gRPC does not tell which member a stream comes from, so there is no From label.
+     */
+    static ServerStreamTracer.Factory peerTraffic(long memberId) {
+        String self = RaftMember.peerId(memberId).toString();
+        return new ServerStreamTracer.Factory() {
+            @Override
+            public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+                return new ServerStreamTracer() {
+                    @Override
+                    public void inboundWireSize(long bytes) {
+                        EtchMetrics m = MEMBERS.get(self);
+                        if (m != null) {
+                            m.peerReceivedBytes.labelValues("").inc(bytes);
+                        }
+                    }
+                };
+            }
+        };
     }
 
     @Override

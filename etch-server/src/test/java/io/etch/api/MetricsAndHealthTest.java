@@ -146,6 +146,10 @@ class MetricsAndHealthTest {
                 assertThat(atLeader.get("etcd_server_is_leader")).isEqualTo(1);
                 String to = "etcd_network_peer_round_trip_time_seconds_count{To=\"" + Long.toHexString(cluster.memberId(follower)) + "\"}";
                 assertThat(atLeader.get(to)).as(to).isPositive();
+                String sent = "etcd_network_peer_sent_bytes_total{To=\"" + Long.toHexString(cluster.memberId(follower)) + "\"}";
+                assertThat(atLeader.get(sent)).as(sent).isPositive();
+                assertThat(after.entrySet()).as("peer bytes received by a follower")
+                        .anyMatch(e -> e.getKey().startsWith("etcd_network_peer_received_bytes_total") && e.getValue() > 0);
                 watch.onCompleted();
             } finally {
                 channel.shutdownNow();
