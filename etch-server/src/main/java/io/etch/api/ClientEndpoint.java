@@ -38,7 +38,8 @@ public final class ClientEndpoint implements AutoCloseable {
         WatchService watch = new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
         List<ServerServiceDefinition> plain = List.of(new KvService(server).bindService(),
                 new MaintenanceService(server).bindService(), new ClusterService(server).bindService(),
-                new LeaseService(server).bindService(), watch.bindService());
+                new LeaseService(server).bindService(), watch.bindService(),
+                new LockService(server, executor).bindService(), new ElectionService(server, executor).bindService());
         // Counted for grpc_server_* wherever they come from, gRPC clients or the gateway, as in etcd.
         GrpcMetricsInterceptor counting = new GrpcMetricsInterceptor(server.metrics());
         counting.initialize(plain);

@@ -30,6 +30,9 @@ final class GrpcErrors {
         if (cause instanceof StatusRuntimeException s) {
             return s;
         }
+        if (cause instanceof java.util.concurrent.CancellationException) {
+            return io.grpc.Status.CANCELLED.withDescription(cause.getMessage()).asRuntimeException();
+        }
         log.error("unexpected failure serving a request", cause);
         return EtcdError.INTERNAL.status().asRuntimeException();
     }
