@@ -173,6 +173,7 @@ public final class EtchMain {
                 ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 config.experimentalWatchProgressNotifyInterval(),
                 EtchMetrics.Level.of(config.metrics()),
+                config.maxConcurrentStreams(),
                 config.enableGrpcGateway(),
                 Boolean.parseBoolean(config.extra("enable-ui")));
     }

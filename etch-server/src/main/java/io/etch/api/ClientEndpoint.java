@@ -57,7 +57,7 @@ public final class ClientEndpoint implements AutoCloseable {
         // an answer is queued by the time its call ends (close() relies on that).
         ManagedChannel gatewayChannel = InProcessChannelBuilder.forName(gatewayName).directExecutor()
                 .maxInboundMessageSize(Integer.MAX_VALUE).build();
-        JsonGateway gateway = new JsonGateway(gatewayChannel);
+        JsonGateway gateway = new JsonGateway(gatewayChannel, server.settings().maxConcurrentStreams());
 
         NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
@@ -67,6 +67,8 @@ public final class ClientEndpoint implements AutoCloseable {
                         server.settings().enableGrpcGateway() ? gateway::newStreamHandler : null))
                 .executor(executor)
                 .maxInboundMessageSize(maxInbound)
+                // etcd's --max-concurrent-streams: HTTP/2 streams per client connection.
+                .maxConcurrentCallsPerConnection((int) Math.min(Integer.MAX_VALUE, server.settings().maxConcurrentStreams()))
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
         services.forEach(builder::addService);

@@ -26,6 +26,7 @@ public record ServerSettings(
         Duration leaseCheckpointInterval,
         Duration watchProgressNotifyInterval,
         EtchMetrics.Level metricsLevel,
+        long maxConcurrentStreams,
         boolean enableGrpcGateway,
         boolean enableUi) {
 

@@ -30,6 +30,8 @@ public final class EtchCluster implements AutoCloseable {
     private final List<InetSocketAddress> metricsAddresses = new ArrayList<>();
     private EtchMetrics.Level metricsLevel = EtchMetrics.Level.BASIC;
     private boolean metricsListeners;
+    /** --max-concurrent-streams. */
+    private long maxConcurrentStreams = 4_294_967_295L;
     /** --enable-grpc-gateway and --enable-ui. */
     private boolean httpApis = true;
 
@@ -74,6 +76,13 @@ public final class EtchCluster implements AutoCloseable {
         return start(cluster);
     }
 
+    /** As {@link #start(int)}, with --max-concurrent-streams. */
+    public static EtchCluster startWithMaxConcurrentStreams(int size, long streams) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.maxConcurrentStreams = streams;
+        return start(cluster);
+    }
+
     /** As {@link #start(int)}, with --enable-grpc-gateway=false and --enable-ui=false. */
     public static EtchCluster startWithoutGatewayAndUi(int size) throws IOException {
         EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
@@ -102,7 +111,7 @@ public final class EtchCluster implements AutoCloseable {
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-                watchProgressInterval, metricsLevel, httpApis, httpApis);
+                watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis);
     }
 
     private void startMemberAsync(int i) throws IOException {

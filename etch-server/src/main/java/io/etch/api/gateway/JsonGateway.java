@@ -33,7 +33,13 @@ public final class JsonGateway {
     private final Channel services;
 
     public JsonGateway(Channel services) {
-        this.services = services;
+        this(services, Long.MAX_VALUE);
+    }
+
+    /** {@code maxStreams}: --max-concurrent-streams, which bounds the gateway's calls in flight. */
+    public JsonGateway(Channel services, long maxStreams) {
+        this.services = maxStreams >= Integer.MAX_VALUE ? services
+                : ClientInterceptors.intercept(services, new StreamLimit(maxStreams));
     }
 
     /** Whether a request path is the gateway's to answer. */
