@@ -175,7 +175,11 @@ public final class EtchMain {
                 EtchMetrics.Level.of(config.metrics()),
                 config.maxConcurrentStreams(),
                 config.enableGrpcGateway(),
-                Boolean.parseBoolean(config.extra("enable-ui")));
+                Boolean.parseBoolean(config.extra("enable-ui")),
+                new ServerSettings.GrpcKeepAlive(config.grpcKeepAliveMinTime(), config.grpcKeepAliveInterval(),
+                        config.grpcKeepAliveTimeout()),
+                config.preVote(),
+                config.unsafeNoFsync());
     }
 
     private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {

@@ -69,7 +69,11 @@ public final class ClientEndpoint implements AutoCloseable {
                 .maxInboundMessageSize(maxInbound)
                 // etcd's --max-concurrent-streams: HTTP/2 streams per client connection.
                 .maxConcurrentCallsPerConnection((int) Math.min(Integer.MAX_VALUE, server.settings().maxConcurrentStreams()))
-                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                // etcd's --grpc-keepalive-*: pings from clients no more often than min-time; the
+                // server pings an idle client every interval and drops it after timeout without an answer.
+                .permitKeepAliveTime(server.settings().grpcKeepAlive().minTime().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTime(server.settings().grpcKeepAlive().interval().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(server.settings().grpcKeepAlive().timeout().toNanos(), TimeUnit.NANOSECONDS)
                 .permitKeepAliveWithoutCalls(true);
         services.forEach(builder::addService);
         return new ClientEndpoint(builder.build().start(), gatewayServer, gatewayChannel, watch);

@@ -176,7 +176,13 @@ public final class RaftNode implements AutoCloseable {
         // most a request timeout, so the cache outlives every re-send by a wide margin.
         RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(
                 Math.max(30_000, 4 * s.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+        // etcd's --pre-vote (on by default since 3.5): a member that was cut off cannot depose a
+        // healthy leader when it comes back.
+        RaftServerConfigKeys.LeaderElection.setPreVote(p, s.preVote());
+        if (s.unsafeNoFsync()) {
+            // etcd's --unsafe-no-fsync: appends count as written before the disk has them.
+            RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, true);
+        }
         return p;
     }
 

@@ -15,6 +15,8 @@ import java.util.List;
  * @param election       etcd's --election-timeout
  * @param requestTimeout how long a proposal may wait for commit before the client gets a timeout
  * @param maxRequestBytes the largest single request accepted (etcd's --max-request-bytes)
+ * @param preVote        etcd's --pre-vote
+ * @param unsafeNoFsync  etcd's --unsafe-no-fsync: acknowledge log writes before they are synced
  */
 public record RaftSettings(
         long selfId,
@@ -24,7 +26,9 @@ public record RaftSettings(
         Duration heartbeat,
         Duration election,
         Duration requestTimeout,
-        long maxRequestBytes) {
+        long maxRequestBytes,
+        boolean preVote,
+        boolean unsafeNoFsync) {
 
     /** The largest Raft entry this member proposes: a batch, or one request that is larger. */
     long maxEntryBytes() {

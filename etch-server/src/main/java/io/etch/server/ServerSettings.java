@@ -28,7 +28,16 @@ public record ServerSettings(
         EtchMetrics.Level metricsLevel,
         long maxConcurrentStreams,
         boolean enableGrpcGateway,
-        boolean enableUi) {
+        boolean enableUi,
+        GrpcKeepAlive grpcKeepAlive,
+        boolean preVote,
+        boolean unsafeNoFsync) {
+
+    /** etcd's --grpc-keepalive-min-time, --grpc-keepalive-interval and --grpc-keepalive-timeout. */
+    public record GrpcKeepAlive(Duration minTime, Duration interval, Duration timeout) {
+        public static final GrpcKeepAlive DEFAULTS =
+                new GrpcKeepAlive(Duration.ofSeconds(5), Duration.ofHours(2), Duration.ofSeconds(20));
+    }
 
     /** etcd's default interval between lease checkpoints. */
     public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = Duration.ofMinutes(5);

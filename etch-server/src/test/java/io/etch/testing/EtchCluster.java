@@ -111,7 +111,8 @@ public final class EtchCluster implements AutoCloseable {
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
-                watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis);
+                watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
+                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false);
     }
 
     private void startMemberAsync(int i) throws IOException {
