@@ -1,7 +1,9 @@
 package io.etch.raft;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -88,6 +90,12 @@ final class WriteSender {
         final long deadline;
         final long timeoutMillis;
         final CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+        /**
+         * The attempt still open at each member. Ratis' client keeps one reply slot per call id on
+         * its stream to a member and refuses a second request with the same id while the first is
+         * open, so an attempt at a member that has not answered yet is waited on again, not re-sent.
+         */
+        private final Map<RaftPeerId, CompletableFuture<RaftClientReply>> open = new ConcurrentHashMap<>();
 
         Attempts(Message message, long callId, long deadline, long timeoutMillis) {
             this.message = message;
@@ -119,11 +127,15 @@ final class WriteSender {
                     .setType(RaftClientRequest.writeRequestType())
                     .setTimeoutMs(timeoutMillis)
                     .build();
-            CompletableFuture<RaftClientReply> sent;
-            try {
-                sent = target.equals(self) ? server.submitClientRequestAsync(request) : rpc.sendRequestAsyncUnordered(request);
-            } catch (IOException e) {
-                sent = CompletableFuture.failedFuture(e);
+            CompletableFuture<RaftClientReply> sent = open.get(target);
+            if (sent == null || sent.isDone()) {
+                try {
+                    sent = target.equals(self) ? server.submitClientRequestAsync(request) : rpc.sendRequestAsyncUnordered(request);
+                } catch (IOException | RuntimeException e) {
+                    // A send that cannot even start counts as a failed attempt: ask again later.
+                    sent = CompletableFuture.failedFuture(e);
+                }
+                open.put(target, sent);
             }
             // A paused or partitioned leader never answers: ask again (same request) once a
             // heartbeat round or two has passed; by then a new leader may be known.
@@ -131,7 +143,8 @@ final class WriteSender {
             // (the next proposal, a re-send) calls into Ratis again, which must never happen there:
             // Ratis blocks the calling thread until a request is queued, and the apply thread then
             // waits on itself.
-            sent.orTimeout(Math.min(left, attemptMillis), TimeUnit.MILLISECONDS)
+            // A copy: the attempt's timeout must not end the request still open at that member.
+            sent.copy().orTimeout(Math.min(left, attemptMillis), TimeUnit.MILLISECONDS)
                     .whenCompleteAsync((reply, error) -> handle(target, reply, error), callbacks)
                     .exceptionally(e -> {
                         // The attempt's own failure passes through here too (handle dealt with
