@@ -13,6 +13,7 @@ import io.etch.metrics.EtchMetrics;
 import io.etch.mvcc.MvccStore;
 import io.etch.mvcc.WriteTxn;
 import io.etch.storage.Backend;
+import io.etch.storage.StorageException;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +91,9 @@ public final class Applier implements EntryApplier {
         } catch (EtchException e) {
             txn.discardChanges();
             reply = RaftReply.newBuilder().setError(e.error().name()).build();
+        } catch (StorageException e) {
+            // Not the request's fault: this member's storage failed, and it must stop, not refuse.
+            throw e;
         } catch (RuntimeException e) {
             // A defect in request handling: every member hits it the same way, so refusing the
             // request keeps them identical; the store must not keep half of it.

@@ -3,7 +3,9 @@ package io.etch.raft;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.EntryApplier;
+import io.etch.errors.FatalHandler;
 import io.etch.metrics.EtchMetrics;
+import io.etch.storage.StorageException;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,15 +42,18 @@ final class EtchStateMachine extends BaseStateMachine {
     private final LongConsumer appliedListener;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final EtchMetrics metrics;
+    private final FatalHandler fatal;
     private volatile TermIndex durableUpTo;
     private RaftPeerId lastLeader;
 
     /** {@code appliedListener} hears each applied index, after the entry is visible to readers. */
-    EtchStateMachine(EntryApplier applier, LeaderQueries queries, LongConsumer appliedListener, EtchMetrics metrics) {
+    EtchStateMachine(EntryApplier applier, LeaderQueries queries, LongConsumer appliedListener, EtchMetrics metrics,
+                     FatalHandler fatal) {
         this.applier = applier;
         this.queries = queries;
         this.appliedListener = appliedListener;
         this.metrics = metrics;
+        this.fatal = fatal;
     }
 
     @Override
@@ -79,15 +84,18 @@ final class EtchStateMachine extends BaseStateMachine {
         long index = logEntry.getIndex();
         long start = System.nanoTime();
         RaftReply reply;
+        RaftEntry entry;
         try {
-            RaftEntry entry = RaftEntry.parseFrom(
-                    logEntry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-            reply = applier.apply(entry, term, index);
+            entry = RaftEntry.parseFrom(logEntry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            // Only Etch members write entries; an undecodable one is still applied as empty so that
-            // every member stays at the same index.
-            applier.applyEmpty(term, index);
-            reply = RaftReply.newBuilder().setError("INTERNAL").build();
+            // Only Etch members write entries, and the others read this one: this member's copy
+            // is damaged. Applying anything else in its place would make it diverge.
+            return stop("the committed entry at index " + index + " cannot be decoded", e);
+        }
+        try {
+            reply = applier.apply(entry, term, index);
+        } catch (StorageException e) {
+            return stop("storage failed while applying the entry at index " + index, e);
         }
         if (System.nanoTime() - start > SLOW_APPLY_NANOS) {
             metrics.slowApplies.inc();
@@ -107,11 +115,21 @@ final class EtchStateMachine extends BaseStateMachine {
         }
     }
 
+    private CompletableFuture<Message> stop(String reason, Throwable cause) {
+        fatal.stop(reason, cause);
+        return CompletableFuture.failedFuture(new IllegalStateException(reason, cause));
+    }
+
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
         // Leader no-ops and configuration entries: keep the stored applied index in step with Ratis.
         if (index > applier.appliedIndex()) {
-            applier.applyEmpty(term, index);
+            try {
+                applier.applyEmpty(term, index);
+            } catch (StorageException e) {
+                stop("storage failed while recording index " + index, e);
+                return;
+            }
         }
         super.notifyTermIndexUpdated(term, index);
         appliedListener.accept(index);

@@ -5,6 +5,7 @@ import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.EntryApplier;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
+import io.etch.errors.FatalHandler;
 import io.etch.metrics.EtchMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -72,11 +73,11 @@ public final class RaftNode implements AutoCloseable {
     private final EtchMetrics metrics;
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
-        this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped());
+        this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped(), FatalHandler.HALT);
     }
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier,
-                    LeaderQueries queries, EtchMetrics metrics) throws IOException {
+                    LeaderQueries queries, EtchMetrics metrics, FatalHandler fatal) throws IOException {
         this.settings = settings;
         this.metrics = metrics;
         this.selfPeer = RaftMember.peerId(settings.selfId());
@@ -92,7 +93,7 @@ public final class RaftNode implements AutoCloseable {
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(group)
-                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics))
+                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics, fatal))
                 .setProperties(props)
                 .setParameters(peerTraffic(settings.selfId()))
                 .setOption(RaftStorage.StartupOption.RECOVER)

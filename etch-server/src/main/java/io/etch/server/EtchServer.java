@@ -31,6 +31,7 @@ import io.etch.apply.KvApplier;
 import io.etch.apply.KvRequestValidator;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
+import io.etch.errors.FatalHandler;
 import io.etch.lease.Lessor;
 import io.etch.metrics.EtchMetrics;
 import io.etch.mvcc.MvccStore;
@@ -95,7 +96,7 @@ public final class EtchServer implements AutoCloseable {
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
         LeaderLeases[] duties = new LeaderLeases[1];
         this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier,
-                query -> duties[0].answer(query), metrics);
+                query -> duties[0].answer(query), metrics, FatalHandler.HALT);
         this.leaderLeases = new LeaderLeases(lessor, raft, settings.election().toNanos(), raft::propose);
         duties[0] = leaderLeases;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
