@@ -56,14 +56,7 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         ServerCallStreamObserver<CampaignResponse> call = (ServerCallStreamObserver<CampaignResponse>) observer;
         Campaign campaign = new Campaign(request);
         call.setOnCancelHandler(campaign::abandon);
-        campaign.run().whenComplete((r, error) -> {
-            if (error == null) {
-                observer.onNext(r);
-                observer.onCompleted();
-            } else if (!call.isCancelled()) {
-                observer.onError(GrpcErrors.toStatus(error));
-            }
-        });
+        GrpcErrors.replyUnlessCancelled(call, campaign.run());
     }
 
     /** One Campaign call. */

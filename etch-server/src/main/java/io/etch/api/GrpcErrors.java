@@ -3,6 +3,7 @@ package io.etch.api;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -52,6 +53,21 @@ final class GrpcErrors {
             } else {
                 observer.onNext(result);
                 observer.onCompleted();
+            }
+        });
+    }
+
+    /** Sends a long-running call's single result or error, unless the client went away meanwhile. */
+    static <T> void replyUnlessCancelled(ServerCallStreamObserver<T> call, CompletableFuture<T> result) {
+        result.whenComplete((r, error) -> {
+            if (call.isCancelled()) {
+                return;
+            }
+            if (error == null) {
+                call.onNext(r);
+                call.onCompleted();
+            } else {
+                call.onError(toStatus(error));
             }
         });
     }

@@ -42,14 +42,7 @@ final class LockService extends LockGrpc.LockImplBase {
         ServerCallStreamObserver<LockResponse> call = (ServerCallStreamObserver<LockResponse>) observer;
         Attempt attempt = new Attempt(request.getName(), request.getLease());
         call.setOnCancelHandler(attempt::abandon);
-        attempt.run().whenComplete((r, error) -> {
-            if (error == null) {
-                observer.onNext(r);
-                observer.onCompleted();
-            } else if (!call.isCancelled()) {
-                observer.onError(GrpcErrors.toStatus(error));
-            }
-        });
+        GrpcErrors.replyUnlessCancelled(call, attempt.run());
     }
 
     /** One Lock call: its key once written, and the wait it may be in. */
