@@ -136,7 +136,7 @@ public final class RaftNode implements AutoCloseable {
         };
     }
 
-    private static RaftProperties serverProperties(RaftSettings s, InetSocketAddress bind) {
+    static RaftProperties serverProperties(RaftSettings s, InetSocketAddress bind) {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
         p.setInt(PromptCommitRpc.HEARTBEAT_KEY, (int) Math.max(1, s.heartbeat().toMillis()));

@@ -1,0 +1,42 @@
+package io.etch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etch.config.ConfigLoader;
+import io.etch.metrics.EtchMetrics;
+import io.etch.server.ServerSettings;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** etcd's flags reach the member's settings with their meaning, defaults included. */
+class EtchMainSettingsTest {
+
+    @Test
+    void defaultsAreEtcds() throws Exception {
+        ServerSettings s = EtchMain.settings(ConfigLoader.load(new String[0], Map.of()));
+        assertThat(s.grpcKeepAlive()).isEqualTo(ServerSettings.GrpcKeepAlive.DEFAULTS);
+        assertThat(s.preVote()).isTrue();
+        assertThat(s.unsafeNoFsync()).isFalse();
+        assertThat(s.maxConcurrentStreams()).isEqualTo(4_294_967_295L);
+        assertThat(s.metricsLevel()).isEqualTo(EtchMetrics.Level.BASIC);
+        assertThat(s.enableGrpcGateway()).isTrue();
+        assertThat(s.enableUi()).isTrue();
+    }
+
+    @Test
+    void flagsThatUsedToBeIgnoredNowArriveInTheSettings() throws Exception {
+        ServerSettings s = EtchMain.settings(ConfigLoader.load(new String[] {
+                "--grpc-keepalive-min-time", "7s", "--grpc-keepalive-interval", "30m", "--grpc-keepalive-timeout", "3s",
+                "--pre-vote=false", "--unsafe-no-fsync", "--max-concurrent-streams", "17", "--metrics", "extensive",
+                "--enable-grpc-gateway=false", "--enable-ui=false"}, Map.of()));
+        assertThat(s.grpcKeepAlive()).isEqualTo(new ServerSettings.GrpcKeepAlive(
+                Duration.ofSeconds(7), Duration.ofMinutes(30), Duration.ofSeconds(3)));
+        assertThat(s.preVote()).isFalse();
+        assertThat(s.unsafeNoFsync()).isTrue();
+        assertThat(s.maxConcurrentStreams()).isEqualTo(17);
+        assertThat(s.metricsLevel()).isEqualTo(EtchMetrics.Level.EXTENSIVE);
+        assertThat(s.enableGrpcGateway()).isFalse();
+        assertThat(s.enableUi()).isFalse();
+    }
+}
