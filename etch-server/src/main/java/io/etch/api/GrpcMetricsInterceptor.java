@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class GrpcMetricsInterceptor implements ServerInterceptor {
 
     /** One method's labels and its counters that need no status code. */
-    private record MethodCounters(String type, String service, String method,
-                                  CounterDataPoint started, CounterDataPoint received, CounterDataPoint sent) {
+    private record MethodCounters(String type, String service, String method, CounterDataPoint started,
+                                  CounterDataPoint received, CounterDataPoint sent, CounterDataPoint handledOk) {
     }
 
     private final EtchMetrics metrics;
@@ -96,7 +96,8 @@ final class GrpcMetricsInterceptor implements ServerInterceptor {
         if (!handled.compareAndSet(false, true)) {
             return;
         }
-        metrics.grpcHandled.labelValues(c.type(), c.service(), c.method(), goName(code)).inc();
+        (code == Status.Code.OK ? c.handledOk()
+                : metrics.grpcHandled.labelValues(c.type(), c.service(), c.method(), goName(code))).inc();
         if (c.type().equals("unary")) {
             metrics.unaryDuration.observe((System.nanoTime() - start) / 1e9);
         }
@@ -120,7 +121,8 @@ final class GrpcMetricsInterceptor implements ServerInterceptor {
             return new MethodCounters(type, service, method,
                     metrics.grpcStarted.labelValues(type, service, method),
                     metrics.grpcReceived.labelValues(type, service, method),
-                    metrics.grpcSent.labelValues(type, service, method));
+                    metrics.grpcSent.labelValues(type, service, method),
+                    metrics.grpcHandled.labelValues(type, service, method, goName(Status.Code.OK)));
         });
     }
 

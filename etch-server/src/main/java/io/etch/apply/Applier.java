@@ -1,9 +1,7 @@
 package io.etch.apply;
 
 import io.etch.api.etcdserverpb.CompactionResponse;
-import io.etch.api.etcdserverpb.RequestOp;
 import io.etch.api.etcdserverpb.ResponseHeader;
-import io.etch.api.etcdserverpb.TxnRequest;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReplies;
 import io.etch.api.raftpb.RaftReply;
@@ -111,22 +109,10 @@ public final class Applier implements EntryApplier {
         switch (reply.getReplyCase()) {
             case PUT -> metrics.puts.inc();
             case DELETE_RANGE -> metrics.deletes.inc();
-            case TXN -> countTxn(entry.getTxn(), reply.getTxn().getSucceeded());
+            case TXN -> TxnCounts.count(metrics, entry.getTxn(), reply.getTxn());
             case LEASE_GRANT -> metrics.leasesGranted.inc();
             case LEASE_REVOKE -> metrics.leasesRevoked.inc();
             default -> { }
-        }
-    }
-
-    private void countTxn(TxnRequest txn, boolean succeeded) {
-        metrics.txns.inc();
-        for (RequestOp op : succeeded ? txn.getSuccessList() : txn.getFailureList()) {
-            switch (op.getRequestCase()) {
-                case REQUEST_PUT -> metrics.puts.inc();
-                case REQUEST_DELETE_RANGE -> metrics.deletes.inc();
-                case REQUEST_RANGE -> metrics.ranges.inc();
-                default -> { }
-            }
         }
     }
 

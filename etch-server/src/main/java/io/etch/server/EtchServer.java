@@ -29,6 +29,7 @@ import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.Applier;
 import io.etch.apply.KvApplier;
 import io.etch.apply.KvRequestValidator;
+import io.etch.apply.TxnCounts;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
 import io.etch.errors.FatalHandler;
@@ -246,11 +247,13 @@ public final class EtchServer implements AutoCloseable {
         if (KvApplier.isReadOnly(request)) {
             // As etcd: a txn that only reads is served like a range, behind the read barrier
             // unless every range in it is serializable; it changes nothing, so Raft is not needed.
-            metrics.txns.inc();
-            metrics.ranges.inc(request.getSuccessCount() + request.getFailureCount());
             CompletableFuture<Void> barrier = allSerializable(request)
                     ? CompletableFuture.completedFuture(null) : raft.readBarrier();
-            return barrier.thenApplyAsync(v -> withHeaders(reads.readOnlyTxn(store.readView(), request)), readExecutor);
+            return barrier.thenApplyAsync(v -> {
+                TxnResponse r = reads.readOnlyTxn(store.readView(), request);
+                TxnCounts.count(metrics, request, r);
+                return withHeaders(r);
+            }, readExecutor);
         }
         return propose(RaftEntry.newBuilder().setTxn(request).build(), RaftReply::getTxn)
                 .thenApply(this::withHeaders);
@@ -401,18 +404,8 @@ public final class EtchServer implements AutoCloseable {
      */
     private TxnResponse withHeaders(TxnResponse r) {
         ResponseHeader h = header(r.getHeader().getRevision());
-        ResponseHeader inner = ResponseHeader.newBuilder().setRevision(h.getRevision()).build();
-        TxnResponse.Builder b = r.toBuilder().setHeader(h);
-        for (var op : b.getResponsesBuilderList()) {
-            switch (op.getResponseCase()) {
-                case RESPONSE_RANGE -> op.getResponseRangeBuilder().setHeader(inner);
-                case RESPONSE_PUT -> op.getResponsePutBuilder().setHeader(inner);
-                case RESPONSE_DELETE_RANGE -> op.getResponseDeleteRangeBuilder().setHeader(inner);
-                case RESPONSE_TXN -> op.setResponseTxn(withInnerHeaders(op.getResponseTxn(), inner));
-                case RESPONSE_NOT_SET -> { }
-            }
-        }
-        return b.build();
+        return withInnerHeaders(r, ResponseHeader.newBuilder().setRevision(h.getRevision()).build())
+                .toBuilder().setHeader(h).build();
     }
 
     private static TxnResponse withInnerHeaders(TxnResponse r, ResponseHeader inner) {

@@ -81,6 +81,14 @@ class MetricsAndHealthTest {
                         .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(bs("t")).setValue(bs("1"))))
                         .build());
                 kv.range(RangeRequest.newBuilder().setKey(bs("k1")).build());
+                // Read-only: served without Raft; only the branch it takes counts (two ranges).
+                RequestOp read = RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bs("k2"))).build();
+                kv.txn(TxnRequest.newBuilder()
+                        .addCompare(Compare.newBuilder().setKey(bs("k2")).setTarget(Compare.CompareTarget.VERSION)
+                                .setResult(Compare.CompareResult.GREATER).setVersion(0))
+                        .addSuccess(read).addSuccess(read)
+                        .addFailure(read).addFailure(read).addFailure(read)
+                        .build());
                 assertThatThrownBy(() -> kv.put(PutRequest.newBuilder().setValue(bs("no key")).build()))
                         .isInstanceOfSatisfying(StatusRuntimeException.class,
                                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
@@ -113,8 +121,8 @@ class MetricsAndHealthTest {
                 // Applied on every member and counted there, whichever member took the request.
                 assertThat(delta(before, after, "etcd_mvcc_put_total")).isEqualTo(6);
                 assertThat(delta(before, after, "etcd_mvcc_delete_total")).isEqualTo(1);
-                assertThat(delta(before, after, "etcd_mvcc_txn_total")).isEqualTo(1);
-                assertThat(delta(before, after, "etcd_mvcc_range_total")).isGreaterThanOrEqualTo(1);
+                assertThat(delta(before, after, "etcd_mvcc_txn_total")).isEqualTo(2);
+                assertThat(delta(before, after, "etcd_mvcc_range_total")).isEqualTo(3);
                 assertThat(delta(before, after, "etcd_debugging_lease_granted_total")).isEqualTo(1);
                 assertThat(delta(before, after, "etcd_debugging_lease_revoked_total")).isEqualTo(1);
                 // k1..k4 and t: the deleted k0 no longer counts.
