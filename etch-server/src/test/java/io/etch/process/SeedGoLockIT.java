@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -100,8 +101,9 @@ class SeedGoLockIT {
         Set<Long> loserIds = new HashSet<>();
         String w = normalise(winner, server, winnerIds, 3, 4, transcripts);
         String l = normalise(loser, server, loserIds, 0, 1, transcripts);
-        assertThat(winnerIds).as("against %s: the winner's lease is not the loser's:%s", server.name(), transcripts)
-                .doesNotContainAnyElementsOf(loserIds);
+        // The loser may print no lease id at all (it can give up before its first keep-alive).
+        assertThat(Collections.disjoint(winnerIds, loserIds))
+                .as("against %s: the winner's lease is not the loser's:%s", server.name(), transcripts).isTrue();
         return new Race(w, l, transcripts);
     }
 
