@@ -5,6 +5,9 @@ import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReplies;
 import io.etch.api.raftpb.RaftReply;
+import io.etch.auth.AuthInfo;
+import io.etch.auth.AuthStore;
+import io.etch.auth.SimpleTokens;
 import io.etch.errors.EtchException;
 import io.etch.lease.Lessor;
 import io.etch.metrics.EtchMetrics;
@@ -34,12 +37,17 @@ public final class Applier implements EntryApplier {
     private long physicallyCompacted;
     private final EtchMetrics metrics;
 
+    private final AuthApplier authChanges;
+    private final RequestPermissions permissions;
+
     public Applier(Backend backend, MvccStore store, Lessor lessor) {
-        this(backend, store, lessor, EtchMetrics.unscraped());
+        this(backend, store, lessor, AuthStore.open(backend, new SimpleTokens(300, System::nanoTime)), EtchMetrics.unscraped());
     }
 
-    public Applier(Backend backend, MvccStore store, Lessor lessor, EtchMetrics metrics) {
+    public Applier(Backend backend, MvccStore store, Lessor lessor, AuthStore auth, EtchMetrics metrics) {
         this.metrics = metrics;
+        this.authChanges = new AuthApplier(auth);
+        this.permissions = new RequestPermissions(auth, lessor);
         this.backend = backend;
         this.store = store;
         this.kv = new KvApplier(lessor::exists);
@@ -75,7 +83,13 @@ public final class Applier implements EntryApplier {
     private RaftReply applyRequest(WriteTxn txn, RaftEntry entry, long index) {
         RaftReply reply;
         try {
-            reply = switch (entry.getRequestCase()) {
+            AuthInfo who = entry.hasHeader()
+                    ? new AuthInfo(entry.getHeader().getUsername(), entry.getHeader().getAuthRevision())
+                    : AuthInfo.MEMBER;
+            checkPermission(entry, who);
+            reply = AuthApplier.isAuthChange(entry.getRequestCase())
+                    ? authChanges.apply(txn, entry, who, index)
+                    : switch (entry.getRequestCase()) {
                 case PUT -> RaftReply.newBuilder().setPut(kv.put(txn, entry.getPut())).build();
                 case DELETE_RANGE -> RaftReply.newBuilder().setDeleteRange(kv.deleteRange(txn, entry.getDeleteRange())).build();
                 case TXN -> RaftReply.newBuilder().setTxn(kv.txn(txn, entry.getTxn())).build();
@@ -84,7 +98,7 @@ public final class Applier implements EntryApplier {
                 case LEASE_REVOKE -> RaftReply.newBuilder().setLeaseRevoke(lessor.revoke(txn, entry.getLeaseRevoke().getID())).build();
                 case LEASE_CHECKPOINT -> RaftReply.newBuilder().setLeaseCheckpoint(lessor.checkpoint(txn, entry.getLeaseCheckpoint())).build();
                 // Members propose flat batches only.
-                case BATCH, REQUEST_NOT_SET -> RaftReply.newBuilder().setError("INTERNAL").build();
+                default -> RaftReply.newBuilder().setError("INTERNAL").build();
             };
         } catch (EtchException e) {
             txn.discardChanges();
@@ -102,6 +116,25 @@ public final class Applier implements EntryApplier {
         lessor.track(txn);
         count(entry, reply);
         return reply;
+    }
+
+    /**
+     * Checked at apply, against the auth state at this point of the log, so every member decides
+     * alike and a permission revoked before the entry was committed is honoured.
+     */
+    private void checkPermission(RaftEntry entry, AuthInfo who) {
+        switch (entry.getRequestCase()) {
+            case PUT -> permissions.checkPut(who, entry.getPut());
+            case DELETE_RANGE -> permissions.checkDeleteRange(who, entry.getDeleteRange());
+            case TXN -> permissions.checkTxn(who, entry.getTxn());
+            case LEASE_REVOKE -> {
+                permissions.requireUser(who);
+                permissions.checkLeaseKeys(who, entry.getLeaseRevoke().getID());
+            }
+            // etcd lets anyone compact, even without credentials; Etch asks for a user at least.
+            case LEASE_GRANT, COMPACTION -> permissions.requireUser(who);
+            default -> { }
+        }
     }
 
     /** Counts what a request did as etcd's mvcc counters do: every put, delete and range, and each txn. */

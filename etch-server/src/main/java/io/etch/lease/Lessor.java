@@ -202,6 +202,12 @@ public final class Lessor {
         return leases.size();
     }
 
+    /** The keys attached to a lease (none for an unknown lease). */
+    public synchronized List<ByteString> keys(long id) {
+        Lease lease = leases.get(id);
+        return lease == null ? List.of() : lease.keyList();
+    }
+
     /** The lease's remaining TTL as this member knows it (the leader's clock on the leader), or null. */
     public synchronized TimeToLive timeToLive(long id, boolean withKeys, long now) {
         Lease lease = leases.get(id);
