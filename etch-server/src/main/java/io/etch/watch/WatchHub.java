@@ -180,12 +180,17 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
     }
 
     void cancel(Watcher w) {
+        cancel(w, "");
+    }
+
+    /** Ends a watcher; a non-empty {@code reason} tells the client why (etcd's cancel_reason). */
+    void cancel(Watcher w, String reason) {
         synchronized (lock) {
             if (w.state == Watcher.State.CANCELED) {
                 return;
             }
             remove(w);
-            w.stream.send(response(lastRev, w.id).setCanceled(true).build());
+            w.stream.send(response(lastRev, w.id).setCanceled(true).setCancelReason(reason).build());
             flushDeferredProgress(w.stream);
         }
     }

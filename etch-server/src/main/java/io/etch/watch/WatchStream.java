@@ -7,6 +7,7 @@ import io.etch.api.etcdserverpb.WatchRequest;
 import io.etch.api.etcdserverpb.WatchResponse;
 import io.etch.mvcc.KeyOrder;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -35,7 +36,16 @@ public final class WatchStream {
     static final String DUPLICATE_ID = "mvcc: duplicate watch ID provided on the WatchStream";
     static final String EMPTY_RANGE = "mvcc: watcher range is empty";
 
+    /** Decides whether a stream may watch a range: null when it may, else etcd's cancel reason. */
+    @FunctionalInterface
+    public interface Admission {
+        Admission ALL = req -> null;
+
+        String refusal(WatchCreateRequest req);
+    }
+
     private final WatchHub hub;
+    private volatile Admission admission = Admission.ALL;
     private final Runnable onOutput;
     private final int capacity;
     private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
@@ -80,6 +90,11 @@ public final class WatchStream {
             refuse(EMPTY_RANGE);
             return;
         }
+        String refused = admission.refusal(req);
+        if (refused != null) {
+            refuse(refused);
+            return;
+        }
         Watcher w;
         synchronized (this) {
             long id = req.getWatchId();
@@ -106,6 +121,24 @@ public final class WatchStream {
                 .setCanceled(true)
                 .setCancelReason(reason)
                 .build());
+    }
+
+    /** Who may watch what on this stream (the caller's permissions when auth is on). */
+    public void setAdmission(Admission admission) {
+        this.admission = admission;
+    }
+
+    /**
+     * Asks again about every watcher and ends those now refused, with the reason: a watch does not
+     * outlive the permission it was created with (etcd keeps sending such a watcher events).
+     */
+    public void recheck() {
+        for (Watcher w : List.copyOf(watchers.values())) {
+            String refused = admission.refusal(w.request);
+            if (refused != null && watchers.remove(w.id, w)) {
+                hub.cancel(w, refused);
+            }
+        }
     }
 
     private void cancel(long id) {

@@ -25,6 +25,8 @@ final class Watcher {
     final boolean prevKv;
     final boolean progressNotify;
     final boolean fragment;
+    /** What the client asked for, to check it again when permissions change. */
+    final WatchCreateRequest request;
 
     // Guarded by the hub's lock.
     State state;
@@ -39,6 +41,7 @@ final class Watcher {
         this.key = key;
         this.end = end;
         this.startRevision = req.getStartRevision();
+        this.request = req;
         boolean noPut = false;
         boolean noDelete = false;
         for (WatchCreateRequest.FilterType f : req.getFiltersList()) {
