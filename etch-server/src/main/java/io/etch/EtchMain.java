@@ -5,6 +5,9 @@ import io.etch.config.ConfigException;
 import io.etch.config.ConfigLoader;
 import io.etch.config.EtchConfig;
 import io.etch.config.MemberIds;
+import io.etch.auth.TokenProvider;
+import io.etch.auth.TokenSettings;
+import java.util.function.Supplier;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.EtchServer;
 import io.etch.server.Member;
@@ -46,6 +49,7 @@ public final class EtchMain {
     public static void main(String[] args) {
         useSharedPoolForAsyncTasks();
         EtchConfig config;
+        ServerSettings settings;
         try {
             config = ConfigLoader.parse(args, System.getenv());
             if (config.printHelp()) {
@@ -67,6 +71,7 @@ public final class EtchMain {
                 }
                 config.verifyBootstrap();
             }
+            settings = settings(config);
         } catch (ConfigException e) {
             System.err.println("etch: " + e.getMessage());
             System.exit(e.exitCode());
@@ -75,15 +80,14 @@ public final class EtchMain {
         setLogLevel(config.logLevel());
         config.warnings().forEach(w -> log.warn("{}", w));
         try {
-            run(config);
+            run(config, settings);
         } catch (IOException | RuntimeException e) {
             log.error("etch stopped: {}", e.toString(), e);
             System.exit(1);
         }
     }
 
-    private static void run(EtchConfig config) throws IOException {
-        ServerSettings settings = settings(config);
+    private static void run(EtchConfig config, ServerSettings settings) throws IOException {
         List<InetSocketAddress> clientAddresses = new ArrayList<>();
         for (String url : config.listenClientUrls()) {
             clientAddresses.add(socketAddress(url));
@@ -104,6 +108,7 @@ public final class EtchMain {
             }
             stopped.countDown();
         }, "etch-shutdown"));
+        exitCleanlyOnStopSignals();
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -137,6 +142,22 @@ public final class EtchMain {
         }
     }
 
+    /**
+     * SIGINT and SIGTERM stop the member as the shutdown hook does, then exit 0. The JVM's own
+     * handling would exit 130 or 143, which supervisors written for etcd (it dies of the signal it
+     * re-raises) count as a failed stop.
+     */
+    @SuppressWarnings("sunapi")
+    private static void exitCleanlyOnStopSignals() {
+        for (String name : List.of("INT", "TERM")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> System.exit(0));
+            } catch (IllegalArgumentException e) {
+                log.debug("cannot handle SIG{}: {}", name, e.getMessage());
+            }
+        }
+    }
+
     /** etcd bootstraps only into an empty data directory; with a WAL present it restarts from it. */
     private static boolean hasData(EtchConfig config) {
         Path wal = config.walDir().isEmpty()
@@ -149,7 +170,8 @@ public final class EtchMain {
         }
     }
 
-    static ServerSettings settings(EtchConfig config) {
+    static ServerSettings settings(EtchConfig config) throws ConfigException {
+        Supplier<TokenProvider> tokens = tokenProvider(config);
         String token = config.initialClusterToken();
         List<Member> members = new ArrayList<>();
         for (String name : config.initialClusterMembers().names()) {
@@ -179,7 +201,24 @@ public final class EtchMain {
                 new ServerSettings.GrpcKeepAlive(config.grpcKeepAliveMinTime(), config.grpcKeepAliveInterval(),
                         config.grpcKeepAliveTimeout()),
                 config.preVote(),
-                config.unsafeNoFsync());
+                config.unsafeNoFsync(),
+                new ServerSettings.Auth(tokens, (int) config.bcryptCost(), config.clientTls().clientCertAuth()));
+    }
+
+    /** Checked once now, so a bad --auth-token stops the start with a message naming what is wrong. */
+    private static Supplier<TokenProvider> tokenProvider(EtchConfig config) throws ConfigException {
+        try {
+            TokenSettings.provider(config.authToken(), config.authTokenTtlSeconds(), ConfigLoader::goDuration);
+        } catch (TokenSettings.Invalid e) {
+            throw new ConfigException("--auth-token: " + e.getMessage());
+        }
+        return () -> {
+            try {
+                return TokenSettings.provider(config.authToken(), config.authTokenTtlSeconds(), ConfigLoader::goDuration);
+            } catch (TokenSettings.Invalid e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        };
     }
 
     private static ServerSettings.AutoCompaction autoCompaction(EtchConfig config) {

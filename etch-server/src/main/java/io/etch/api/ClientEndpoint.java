@@ -39,12 +39,15 @@ public final class ClientEndpoint implements AutoCloseable {
         List<ServerServiceDefinition> plain = List.of(new KvService(server).bindService(),
                 new MaintenanceService(server).bindService(), new ClusterService(server).bindService(),
                 new LeaseService(server).bindService(), watch.bindService(),
-                new LockService(server, executor).bindService(), new ElectionService(server, executor).bindService());
+                new LockService(server, executor).bindService(), new ElectionService(server, executor).bindService(),
+                new AuthService(server).bindService());
         // Counted for grpc_server_* wherever they come from, gRPC clients or the gateway, as in etcd.
         GrpcMetricsInterceptor counting = new GrpcMetricsInterceptor(server.metrics());
         counting.initialize(plain);
+        // Interceptors run last to first: the caller's credentials are in the context before counting starts.
+        Callers callers = new Callers();
         List<ServerServiceDefinition> services = plain.stream()
-                .map(s -> ServerInterceptors.intercept(s, counting)).toList();
+                .map(s -> ServerInterceptors.intercept(s, counting, callers)).toList();
         int maxInbound = (int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
 
         // The JSON gateway calls the same service objects in process, so it shares their validation and errors.

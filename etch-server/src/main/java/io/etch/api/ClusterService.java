@@ -20,6 +20,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     @Override
     public void memberList(MemberListRequest request, StreamObserver<MemberListResponse> observer) {
         GrpcErrors.reply(observer, () -> {
+            server.auth().requireUser(Callers.who(server));
             MemberListResponse.Builder b = MemberListResponse.newBuilder()
                     .setHeader(server.header(0)); // etcd's member list header has no revision
             for (io.etch.server.Member m : server.members()) {

@@ -1,6 +1,7 @@
 package io.etch.api;
 
 import com.google.protobuf.ByteString;
+import io.etch.auth.AuthInfo;
 import io.etch.api.etcdserverpb.Compare;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
 import io.etch.api.etcdserverpb.LeaseGrantRequest;
@@ -38,11 +39,11 @@ final class Contention {
     }
 
     /** The lease given, or a new one as etcd's server-side session grants (never kept alive by the server). */
-    CompletableFuture<Long> sessionLease(long lease) {
+    CompletableFuture<Long> sessionLease(AuthInfo who, long lease) {
         if (lease != 0) {
             return CompletableFuture.completedFuture(lease);
         }
-        return server.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(SESSION_TTL).build()).thenApply(LeaseGrantResponse::getID);
+        return server.leaseGrant(who, LeaseGrantRequest.newBuilder().setTTL(SESSION_TTL).build()).thenApply(LeaseGrantResponse::getID);
     }
 
     static ByteString prefix(ByteString name) {
@@ -68,8 +69,8 @@ final class Contention {
     }
 
     /** The first-created key under {@code prefix} (its holder, or leader), as a range response. */
-    CompletableFuture<RangeResponse> first(ByteString prefix) {
-        return server.range(firstCreated(prefix));
+    CompletableFuture<RangeResponse> first(AuthInfo who, ByteString prefix) {
+        return server.range(who, firstCreated(prefix));
     }
 
     static RangeRequest firstCreated(ByteString prefix) {
@@ -86,13 +87,13 @@ final class Contention {
         return RequestOp.newBuilder().setRequestRange(r).build();
     }
 
-    CompletableFuture<TxnResponse> txn(TxnRequest r) {
-        return server.txn(r);
+    CompletableFuture<TxnResponse> txn(AuthInfo who, TxnRequest r) {
+        return server.txn(who, r);
     }
 
     /** Deletes {@code key} if it is still the one created at {@code revision} (etcd's Unlock and Resign). */
-    CompletableFuture<TxnResponse> release(ByteString key, long revision) {
-        return server.txn(TxnRequest.newBuilder().addCompare(createRevisionIs(key, revision))
+    CompletableFuture<TxnResponse> release(AuthInfo who, ByteString key, long revision) {
+        return server.txn(who, TxnRequest.newBuilder().addCompare(createRevisionIs(key, revision))
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
                 .build());
     }
@@ -101,8 +102,8 @@ final class Contention {
      * Completes once no key under {@code prefix} has a create revision of {@code maxCreateRevision}
      * or less: each round finds the newest such key and watches it until it is deleted.
      */
-    Waiting waitDeletes(ByteString prefix, long maxCreateRevision) {
-        Waiting w = new Waiting();
+    Waiting waitDeletes(AuthInfo who, ByteString prefix, long maxCreateRevision) {
+        Waiting w = new Waiting(who);
         w.round(prefix, maxCreateRevision);
         return w;
     }
@@ -111,6 +112,11 @@ final class Contention {
     final class Waiting {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         private volatile ServerWatch watch;
+        private final AuthInfo who;
+
+        Waiting(AuthInfo who) {
+            this.who = who;
+        }
 
         void cancel() {
             done.completeExceptionally(new CancellationException("the client went away"));
@@ -127,7 +133,7 @@ final class Contention {
             RangeRequest last = RangeRequest.newBuilder().setKey(prefix).setRangeEnd(prefixEnd(prefix)).setLimit(1)
                     .setSortTarget(RangeRequest.SortTarget.CREATE).setSortOrder(RangeRequest.SortOrder.DESCEND)
                     .setMaxCreateRevision(maxCreateRevision).build();
-            server.range(last).whenComplete((r, error) -> {
+            server.range(who, last).whenComplete((r, error) -> {
                 if (error != null) {
                     done.completeExceptionally(error);
                 } else if (r.getKvsCount() == 0) {

@@ -21,6 +21,7 @@ import io.etch.api.v3electionpb.ProclaimRequest;
 import io.etch.api.v3electionpb.ProclaimResponse;
 import io.etch.api.v3electionpb.ResignRequest;
 import io.etch.api.v3electionpb.ResignResponse;
+import io.etch.auth.AuthInfo;
 import io.etch.server.EtchServer;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -54,7 +55,14 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Override
     public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> observer) {
         ServerCallStreamObserver<CampaignResponse> call = (ServerCallStreamObserver<CampaignResponse>) observer;
-        Campaign campaign = new Campaign(request);
+        AuthInfo who;
+        try {
+            who = Callers.who(server);
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        Campaign campaign = new Campaign(who, request);
         call.setOnCancelHandler(campaign::abandon);
         GrpcErrors.replyUnlessCancelled(call, campaign.run());
     }
@@ -68,19 +76,21 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         private volatile long revision;
         private volatile Contention.Waiting waiting;
         private volatile boolean abandoned;
+        private final AuthInfo who;
 
-        Campaign(CampaignRequest request) {
+        Campaign(AuthInfo who, CampaignRequest request) {
+            this.who = who;
             this.request = request;
             this.prefix = Contention.prefix(request.getName());
         }
 
         CompletableFuture<CampaignResponse> run() {
-            return contention.sessionLease(request.getLease())
+            return contention.sessionLease(who, request.getLease())
                     .thenCompose(this::enter)
                     .thenCompose(this::awaitTurn)
                     .whenComplete((r, error) -> {
                         if (error != null && key != null && revision != 0) {
-                            contention.release(key, revision);
+                            contention.release(who, key, revision);
                         }
                     });
         }
@@ -88,7 +98,7 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         private CompletableFuture<TxnResponse> enter(long sessionLease) {
             lease = sessionLease;
             key = Contention.keyOf(prefix, sessionLease);
-            return contention.txn(TxnRequest.newBuilder()
+            return contention.txn(who, TxnRequest.newBuilder()
                     .addCompare(Contention.createRevisionIs(key, 0))
                     .addSuccess(RequestOp.newBuilder().setRequestPut(
                             PutRequest.newBuilder().setKey(key).setValue(request.getValue()).setLease(sessionLease)))
@@ -106,14 +116,14 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
                 KeyValue existing = t.getResponses(0).getResponseRange().getKvs(0);
                 revision = existing.getCreateRevision();
                 if (!existing.getValue().equals(request.getValue())) {
-                    ready = proclaim(key, revision, lease, request.getValue()).thenApply(p -> null);
+                    ready = proclaim(who, key, revision, lease, request.getValue()).thenApply(p -> null);
                 }
             }
             return ready.thenCompose(v -> {
                 if (abandoned) {
                     throw new CompletionException(new CancellationException("the client went away"));
                 }
-                Contention.Waiting w = contention.waitDeletes(prefix, revision - 1);
+                Contention.Waiting w = contention.waitDeletes(who, prefix, revision - 1);
                 waiting = w;
                 if (abandoned) {
                     w.cancel();
@@ -134,8 +144,8 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     }
 
     /** Sets the leader's value if {@code key} is still the one created at {@code revision}. */
-    private CompletableFuture<ProclaimResponse> proclaim(ByteString key, long revision, long lease, ByteString value) {
-        return contention.txn(TxnRequest.newBuilder()
+    private CompletableFuture<ProclaimResponse> proclaim(AuthInfo who, ByteString key, long revision, long lease, ByteString value) {
+        return contention.txn(who, TxnRequest.newBuilder()
                         .addCompare(Contention.createRevisionIs(key, revision))
                         .addSuccess(RequestOp.newBuilder().setRequestPut(
                                 PutRequest.newBuilder().setKey(key).setValue(value).setLease(lease)))
@@ -155,7 +165,7 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
                 throw Contention.plainError(MISSING_LEADER_KEY);
             }
             LeaderKey l = request.getLeader();
-            return proclaim(l.getKey(), l.getRev(), l.getLease(), request.getValue());
+            return proclaim(Callers.who(server), l.getKey(), l.getRev(), l.getLease(), request.getValue());
         });
     }
 
@@ -166,14 +176,14 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
                 throw Contention.plainError(MISSING_LEADER_KEY);
             }
             LeaderKey l = request.getLeader();
-            return contention.release(l.getKey(), l.getRev())
+            return contention.release(Callers.who(server), l.getKey(), l.getRev())
                     .thenApply(t -> ResignResponse.newBuilder().setHeader(t.getHeader()).build());
         });
     }
 
     @Override
     public void leader(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
-        GrpcErrors.reply(observer, () -> contention.first(Contention.prefix(request.getName())).thenApply(r -> {
+        GrpcErrors.reply(observer, () -> contention.first(Callers.who(server), Contention.prefix(request.getName())).thenApply(r -> {
             if (r.getKvsCount() == 0) {
                 throw new CompletionException(Contention.plainError(NO_LEADER));
             }
@@ -188,7 +198,14 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Override
     public void observe(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
         ServerCallStreamObserver<LeaderResponse> call = (ServerCallStreamObserver<LeaderResponse>) observer;
-        Observation o = new Observation(Contention.prefix(request.getName()), call);
+        AuthInfo who;
+        try {
+            who = Callers.who(server);
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        Observation o = new Observation(who, Contention.prefix(request.getName()), call);
         call.setOnCancelHandler(o::stop);
         o.next();
     }
@@ -198,8 +215,10 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         private final ServerCallStreamObserver<LeaderResponse> call;
         private volatile ServerWatch watch;
         private volatile boolean stopped;
+        private final AuthInfo who;
 
-        Observation(ByteString prefix, ServerCallStreamObserver<LeaderResponse> call) {
+        Observation(AuthInfo who, ByteString prefix, ServerCallStreamObserver<LeaderResponse> call) {
+            this.who = who;
             this.prefix = prefix;
             this.call = call;
         }
@@ -217,7 +236,7 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
             if (stopped) {
                 return;
             }
-            contention.first(prefix).whenComplete((r, error) -> {
+            contention.first(who, prefix).whenComplete((r, error) -> {
                 if (error != null) {
                     fail(error);
                 } else if (r.getKvsCount() > 0) {

@@ -38,6 +38,15 @@ final class GrpcErrors {
         return EtcdError.INTERNAL.status().asRuntimeException();
     }
 
+    /** A status as Go's status.Error prints it ("rpc error: code = PermissionDenied desc = ..."), as etcd puts it in texts. */
+    static String goText(EtcdError error) {
+        StringBuilder code = new StringBuilder();
+        for (String part : error.code().name().split("_")) {
+            code.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return "rpc error: code = " + code + " desc = " + error.message();
+    }
+
     /** Runs a call that returns a future and sends its single result or error to the client. */
     static <T> void reply(StreamObserver<T> observer, Supplier<CompletableFuture<T>> call) {
         CompletableFuture<T> future;

@@ -1,6 +1,7 @@
 package io.etch.api;
 
 import com.google.protobuf.ByteString;
+import io.etch.auth.AuthInfo;
 import io.etch.api.etcdserverpb.RangeRequest;
 import io.etch.errors.EtchException;
 import io.etch.server.EtchServer;
@@ -117,7 +118,7 @@ final class HealthProbes {
         RangeRequest probe = RangeRequest.newBuilder().setKey(HEALTH_KEY).setKeysOnly(true).setLimit(1)
                 .setSerializable(serializable).build();
         try {
-            return server.range(probe)
+            return server.range(AuthInfo.MEMBER, probe)
                     .orTimeout(server.settings().requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .thenApply(r -> null);
         } catch (RuntimeException e) {

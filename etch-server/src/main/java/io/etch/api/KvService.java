@@ -25,26 +25,26 @@ final class KvService extends KVGrpc.KVImplBase {
 
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.range(request));
+        GrpcErrors.reply(observer, () -> server.range(Callers.who(server), request));
     }
 
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.put(request));
+        GrpcErrors.reply(observer, () -> server.put(Callers.who(server), request));
     }
 
     @Override
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.deleteRange(request));
+        GrpcErrors.reply(observer, () -> server.deleteRange(Callers.who(server), request));
     }
 
     @Override
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.txn(request));
+        GrpcErrors.reply(observer, () -> server.txn(Callers.who(server), request));
     }
 
     @Override
     public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.compact(request));
+        GrpcErrors.reply(observer, () -> server.compact(Callers.who(server), request));
     }
 }

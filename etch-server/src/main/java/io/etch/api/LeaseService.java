@@ -15,6 +15,7 @@ import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
 import io.etch.server.EtchServer;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /** etcd's Lease service: a thin adapter over {@link EtchServer}. */
@@ -28,22 +29,22 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
     @Override
     public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.leaseGrant(request));
+        GrpcErrors.reply(observer, () -> server.leaseGrant(Callers.who(server), request));
     }
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.leaseRevoke(request));
+        GrpcErrors.reply(observer, () -> server.leaseRevoke(Callers.who(server), request));
     }
 
     @Override
     public void leaseTimeToLive(LeaseTimeToLiveRequest request, StreamObserver<LeaseTimeToLiveResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.leaseTimeToLive(request));
+        GrpcErrors.reply(observer, () -> server.leaseTimeToLive(Callers.who(server), request));
     }
 
     @Override
     public void leaseLeases(LeaseLeasesRequest request, StreamObserver<LeaseLeasesResponse> observer) {
-        GrpcErrors.reply(observer, server::leaseLeases);
+        GrpcErrors.reply(observer, () -> server.leaseLeases(Callers.who(server)));
     }
 
     /**
@@ -66,7 +67,14 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         @Override
         public void onNext(LeaseKeepAliveRequest request) {
             long id = request.getID();
-            server.leaseRenew(id).whenComplete((response, error) -> {
+            CompletableFuture<LeaseKeepAliveResponse> renewed;
+            try {
+                renewed = server.leaseRenew(Callers.who(server), id);
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+            renewed.whenComplete((response, error) -> {
                 if (error == null) {
                     send(response);
                 } else if (cause(error) instanceof EtchException e && e.error() == EtcdError.LEASE_NOT_FOUND) {

@@ -13,6 +13,7 @@ import io.etch.api.v3lockpb.LockRequest;
 import io.etch.api.v3lockpb.LockResponse;
 import io.etch.api.v3lockpb.UnlockRequest;
 import io.etch.api.v3lockpb.UnlockResponse;
+import io.etch.auth.AuthInfo;
 import io.etch.server.EtchServer;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -40,7 +41,14 @@ final class LockService extends LockGrpc.LockImplBase {
     @Override
     public void lock(LockRequest request, StreamObserver<LockResponse> observer) {
         ServerCallStreamObserver<LockResponse> call = (ServerCallStreamObserver<LockResponse>) observer;
-        Attempt attempt = new Attempt(request.getName(), request.getLease());
+        AuthInfo who;
+        try {
+            who = Callers.who(server);
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        Attempt attempt = new Attempt(who, request.getName(), request.getLease());
         call.setOnCancelHandler(attempt::abandon);
         GrpcErrors.replyUnlessCancelled(call, attempt.run());
     }
@@ -53,14 +61,16 @@ final class LockService extends LockGrpc.LockImplBase {
         private volatile long revision;
         private volatile Contention.Waiting waiting;
         private volatile boolean abandoned;
+        private final AuthInfo who;
 
-        Attempt(ByteString name, long lease) {
+        Attempt(AuthInfo who, ByteString name, long lease) {
+            this.who = who;
             this.prefix = Contention.prefix(name);
             this.lease = lease;
         }
 
         CompletableFuture<LockResponse> run() {
-            return contention.sessionLease(lease)
+            return contention.sessionLease(who, lease)
                     .thenCompose(this::enqueue)
                     .thenCompose(this::awaitTurn)
                     .whenComplete((r, error) -> {
@@ -73,7 +83,7 @@ final class LockService extends LockGrpc.LockImplBase {
         private CompletableFuture<TxnResponse> enqueue(long sessionLease) {
             key = Contention.keyOf(prefix, sessionLease);
             RangeRequest owner = Contention.firstCreated(prefix);
-            return contention.txn(TxnRequest.newBuilder()
+            return contention.txn(who, TxnRequest.newBuilder()
                     .addCompare(Contention.createRevisionIs(key, 0))
                     .addSuccess(RequestOp.newBuilder().setRequestPut(
                             PutRequest.newBuilder().setKey(key).setLease(sessionLease)))
@@ -93,13 +103,13 @@ final class LockService extends LockGrpc.LockImplBase {
             if (abandoned) {
                 throw new CompletionException(new CancellationException("the client went away"));
             }
-            Contention.Waiting w = contention.waitDeletes(prefix, revision - 1);
+            Contention.Waiting w = contention.waitDeletes(who, prefix, revision - 1);
             waiting = w;
             if (abandoned) {
                 w.cancel();
             }
             // Still ours? Its lease may have expired while it waited.
-            return w.done.thenCompose(v -> server.range(RangeRequest.newBuilder().setKey(key).build()))
+            return w.done.thenCompose(v -> server.range(who, RangeRequest.newBuilder().setKey(key).build()))
                     .thenApply(r -> {
                         if (r.getKvsCount() == 0) {
                             throw new CompletionException(Contention.plainError("mutex: session is expired"));
@@ -123,14 +133,14 @@ final class LockService extends LockGrpc.LockImplBase {
         /** A lock not taken leaves no key behind (etcd's mutex unlocks on a failed wait). */
         private void giveUp() {
             if (key != null && revision != 0) {
-                contention.release(key, revision);
+                contention.release(who, key, revision);
             }
         }
     }
 
     @Override
     public void unlock(UnlockRequest request, StreamObserver<UnlockResponse> observer) {
-        GrpcErrors.reply(observer, () -> server.deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
+        GrpcErrors.reply(observer, () -> server.deleteRange(Callers.who(server), DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())
                 .thenApply(r -> UnlockResponse.newBuilder().setHeader(r.getHeader()).build()));
     }
 }

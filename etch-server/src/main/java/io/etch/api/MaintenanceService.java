@@ -18,6 +18,10 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
-        GrpcErrors.reply(observer, () -> CompletableFuture.completedFuture(server.status()));
+        GrpcErrors.reply(observer, () -> {
+            // etcd 3.5: a member's status is for users with the root role once auth is on
+            server.auth().checkAdmin(Callers.who(server));
+            return CompletableFuture.completedFuture(server.status());
+        });
     }
 }

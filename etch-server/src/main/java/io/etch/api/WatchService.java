@@ -10,6 +10,8 @@ import io.etch.watch.WatchStream;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.etch.errors.EtcdError;
+import io.etch.errors.EtchException;
+import io.etch.auth.AuthInfo;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +40,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         this.hub = server.watchHub();
         this.executor = executor;
         this.fragmentBytes = fragmentBytes;
+        // A change of users or roles may take away what a running watch is allowed to see.
+        server.auth().onChange(() -> executor.execute(() -> connections.forEach(c -> c.stream.recheck())));
     }
 
     /**
@@ -53,6 +57,24 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         return new Connection((ServerCallStreamObserver<WatchResponse>) observer);
     }
 
+    /**
+     * etcd's check on watch creation: the caller must be allowed to read the whole range. Asked
+     * again with the same credentials whenever auth changes. The reason reads as etcd's.
+     */
+    private String refusal(Callers.Credentials credentials, io.etch.api.etcdserverpb.WatchCreateRequest req) {
+        try {
+            AuthInfo who = Callers.who(server, credentials);
+            server.auth().checkRead(who, req.getKey(), req.getRangeEnd());
+            return null;
+        } catch (EtchException e) {
+            EtcdError error = switch (e.error()) {
+                case INVALID_AUTH_TOKEN, AUTH_OLD_REVISION, USER_EMPTY -> e.error();
+                default -> EtcdError.PERMISSION_DENIED;
+            };
+            return GrpcErrors.goText(error);
+        }
+    }
+
     private final class Connection implements StreamObserver<WatchRequest> {
         private final ServerCallStreamObserver<WatchResponse> call;
         private final AtomicInteger wip = new AtomicInteger();
@@ -63,6 +85,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         Connection(ServerCallStreamObserver<WatchResponse> call) {
             this.call = call;
             this.stream = hub.openStream(this::signal);
+            Callers.Credentials credentials = Callers.credentials();
+            stream.setAdmission(req -> refusal(credentials, req));
             call.setOnReadyHandler(this::signal);
             call.setOnCancelHandler(this::finish);
             connections.add(this);

@@ -392,6 +392,11 @@ public final class ConfigLoader {
         }
     }
 
+    /** Go's time.ParseDuration, for values inside other flags (--auth-token's ttl); IllegalArgumentException with Go's words. */
+    public static java.time.Duration goDuration(String value) {
+        return GoValues.parseDuration(value);
+    }
+
     /** tlsutil.GetTLSVersion: 0 lets the runtime choose. */
     private static int tlsVersion(String version) throws ConfigException {
         return switch (version) {

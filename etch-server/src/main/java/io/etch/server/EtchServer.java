@@ -26,6 +26,11 @@ import io.etch.api.raftpb.LeaderAnswer;
 import io.etch.api.raftpb.LeaderQuery;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
+import io.etch.api.raftpb.RequestHeader;
+import io.etch.apply.RequestPermissions;
+import io.etch.auth.AuthInfo;
+import io.etch.auth.AuthStore;
+import io.etch.auth.Passwords;
 import io.etch.apply.Applier;
 import io.etch.apply.KvApplier;
 import io.etch.apply.KvRequestValidator;
@@ -78,6 +83,9 @@ public final class EtchServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final EtchMetrics metrics;
+    private final AuthStore auth;
+    private final RequestPermissions permissions;
+    private final AuthRequests authRequests;
 
     private EtchServer(ServerSettings settings, Executor readExecutor) throws IOException {
         this.settings = settings;
@@ -92,7 +100,10 @@ public final class EtchServer implements AutoCloseable {
         this.watchHub = new WatchHub(store, settings.watchProgressNotifyInterval());
         store.setListener(watchHub);
         this.lessor = Lessor.open(backend, store, settings.leaseCheckpointInterval().toNanos());
-        this.applier = new Applier(backend, store, lessor, metrics);
+        this.auth = AuthStore.open(backend, settings.auth().tokens().get());
+        this.permissions = new RequestPermissions(auth, lessor);
+        this.authRequests = new AuthRequests(this, auth, new Passwords(settings.auth().bcryptCost()));
+        this.applier = new Applier(backend, store, lessor, auth, metrics);
         this.reads = new KvApplier(lessor::exists);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
         LeaderLeases[] duties = new LeaderLeases[1];
@@ -204,7 +215,7 @@ public final class EtchServer implements AutoCloseable {
 
             @Override
             public CompletableFuture<?> compact(long revision) {
-                return EtchServer.this.compact(CompactionRequest.newBuilder().setRevision(revision).build());
+                return EtchServer.this.compact(AuthInfo.MEMBER, CompactionRequest.newBuilder().setRevision(revision).build());
             }
         };
         AutoCompactor compactor = ac.revisions() > 0
@@ -221,28 +232,61 @@ public final class EtchServer implements AutoCloseable {
         return ready;
     }
 
-    public CompletableFuture<RangeResponse> range(RangeRequest request) {
+    /** The Auth service's requests. */
+    public AuthRequests authRequests() {
+        return authRequests;
+    }
+
+    /** Runs {@code read} after the linearizable read barrier, on the read executor. */
+    <T> CompletableFuture<T> afterBarrier(java.util.function.Supplier<T> read) {
+        return raft.readBarrier().thenApplyAsync(v -> read.get(), readExecutor);
+    }
+
+    /** The auth store: users, roles, permissions; the checks API calls make. */
+    public AuthStore auth() {
+        return auth;
+    }
+
+    /**
+     * Who a request's credentials stand for (INVALID_AUTH_TOKEN for a bad token). The certificate's
+     * common name counts only with --client-cert-auth, as in etcd.
+     */
+    public AuthInfo identify(String token, String certificateCommonName) {
+        return auth.identify(token, settings.auth().clientCertAuth() ? certificateCommonName : null);
+    }
+
+    /** etcd's check after a read: the caller's rights must not have changed while it was served. */
+    private <T> T unlessStale(AuthInfo who, T result) {
+        if (who.revision() > 0 && who.revision() != auth.revision() && auth.enabled()) {
+            throw EtcdError.AUTH_OLD_REVISION.exception();
+        }
+        return result;
+    }
+
+    public CompletableFuture<RangeResponse> range(AuthInfo who, RangeRequest request) {
         KvRequestValidator.validateRange(request);
         metrics.ranges.inc();
-        if (request.getSerializable()) {
-            return CompletableFuture.supplyAsync(() -> withHeader(store.range(request)), readExecutor);
-        }
-        return raft.readBarrier().thenApplyAsync(v -> withHeader(store.range(request)), readExecutor);
+        CompletableFuture<Void> barrier = request.getSerializable()
+                ? CompletableFuture.completedFuture(null) : raft.readBarrier();
+        return barrier.thenApplyAsync(v -> {
+            permissions.checkRange(who, request);
+            return unlessStale(who, withHeader(store.range(request)));
+        }, readExecutor);
     }
 
-    public CompletableFuture<PutResponse> put(PutRequest request) {
+    public CompletableFuture<PutResponse> put(AuthInfo who, PutRequest request) {
         KvRequestValidator.validatePut(request);
-        return propose(RaftEntry.newBuilder().setPut(request).build(), RaftReply::getPut)
+        return propose(who, RaftEntry.newBuilder().setPut(request), RaftReply::getPut)
                 .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
     }
 
-    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest request) {
+    public CompletableFuture<DeleteRangeResponse> deleteRange(AuthInfo who, DeleteRangeRequest request) {
         KvRequestValidator.validateDeleteRange(request);
-        return propose(RaftEntry.newBuilder().setDeleteRange(request).build(), RaftReply::getDeleteRange)
+        return propose(who, RaftEntry.newBuilder().setDeleteRange(request), RaftReply::getDeleteRange)
                 .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
     }
 
-    public CompletableFuture<TxnResponse> txn(TxnRequest request) {
+    public CompletableFuture<TxnResponse> txn(AuthInfo who, TxnRequest request) {
         KvRequestValidator.validateTxn(request, settings.maxTxnOps());
         if (KvApplier.isReadOnly(request)) {
             // As etcd: a txn that only reads is served like a range, behind the read barrier
@@ -250,12 +294,13 @@ public final class EtchServer implements AutoCloseable {
             CompletableFuture<Void> barrier = allSerializable(request)
                     ? CompletableFuture.completedFuture(null) : raft.readBarrier();
             return barrier.thenApplyAsync(v -> {
+                permissions.checkTxn(who, request);
                 TxnResponse r = reads.readOnlyTxn(store.readView(), request);
                 TxnCounts.count(metrics, request, r);
-                return withHeaders(r);
+                return unlessStale(who, withHeaders(r));
             }, readExecutor);
         }
-        return propose(RaftEntry.newBuilder().setTxn(request).build(), RaftReply::getTxn)
+        return propose(who, RaftEntry.newBuilder().setTxn(request), RaftReply::getTxn)
                 .thenApply(this::withHeaders);
     }
 
@@ -273,9 +318,9 @@ public final class EtchServer implements AutoCloseable {
         return true;
     }
 
-    public CompletableFuture<CompactionResponse> compact(CompactionRequest request) {
+    public CompletableFuture<CompactionResponse> compact(AuthInfo who, CompactionRequest request) {
         CompletableFuture<CompactionResponse> logical =
-                propose(RaftEntry.newBuilder().setCompaction(request).build(), RaftReply::getCompaction)
+                propose(who, RaftEntry.newBuilder().setCompaction(request), RaftReply::getCompaction)
                         .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
         if (!request.getPhysical()) {
             return logical;
@@ -283,23 +328,23 @@ public final class EtchServer implements AutoCloseable {
         return logical.thenCompose(r -> applier.physicalCompaction(request.getRevision()).thenApply(v -> r));
     }
 
-    public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest request) {
+    public CompletableFuture<LeaseGrantResponse> leaseGrant(AuthInfo who, LeaseGrantRequest request) {
         if (request.getTTL() > Lessor.MAX_TTL) {
             return CompletableFuture.failedFuture(EtcdError.LEASE_TTL_TOO_LARGE.exception());
         }
         LeaseGrantRequest.Builder r = request.toBuilder().setTTL(Math.max(request.getTTL(), settings.minLeaseTtl()));
         if (request.getID() != 0) {
-            return grant(r.build(), 0);
+            return grant(who, r.build(), 0);
         }
-        return grant(r.setID(leaseIds.next()).build(), 3);
+        return grant(who, r.setID(leaseIds.next()).build(), 3);
     }
 
     /** Proposes a grant; a server-chosen id that happens to exist is replaced by a new one. */
-    private CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest r, int retries) {
-        return propose(RaftEntry.newBuilder().setLeaseGrant(r).build(), RaftReply::getLeaseGrant)
+    private CompletableFuture<LeaseGrantResponse> grant(AuthInfo who, LeaseGrantRequest r, int retries) {
+        return propose(who, RaftEntry.newBuilder().setLeaseGrant(r), RaftReply::getLeaseGrant)
                 .thenApply(g -> g.toBuilder().setHeader(header(g.getHeader().getRevision())).build())
                 .exceptionallyCompose(e -> retries > 0 && errorIs(e, EtcdError.LEASE_EXIST)
-                        ? grant(r.toBuilder().setID(leaseIds.next()).build(), retries - 1)
+                        ? grant(who, r.toBuilder().setID(leaseIds.next()).build(), retries - 1)
                         : CompletableFuture.failedFuture(e));
     }
 
@@ -308,8 +353,8 @@ public final class EtchServer implements AutoCloseable {
         return cause instanceof EtchException x && x.error() == error;
     }
 
-    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest request) {
-        return propose(RaftEntry.newBuilder().setLeaseRevoke(request).build(), RaftReply::getLeaseRevoke)
+    public CompletableFuture<LeaseRevokeResponse> leaseRevoke(AuthInfo who, LeaseRevokeRequest request) {
+        return propose(who, RaftEntry.newBuilder().setLeaseRevoke(request), RaftReply::getLeaseRevoke)
                 .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
     }
 
@@ -317,7 +362,15 @@ public final class EtchServer implements AutoCloseable {
      * Renews a lease on the leader (forwarded there from other members). Completes with the new
      * TTL, or LEASE_NOT_FOUND.
      */
-    public CompletableFuture<LeaseKeepAliveResponse> leaseRenew(long id) {
+    public CompletableFuture<LeaseKeepAliveResponse> leaseRenew(AuthInfo who, long id) {
+        try {
+            // etcd's checkLeaseRenew: renewing keeps the lease's keys alive, so it takes the right to write them
+            auth.requireUser(who);
+            permissions.checkLeaseKeys(who, id);
+            unlessStale(who, null);
+        } catch (EtchException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         if (raft.isLeader()) {
             try {
                 long ttl = leaderLeases.renew(id);
@@ -336,7 +389,15 @@ public final class EtchServer implements AutoCloseable {
     }
 
     /** TimeToLive as the leader sees it; TTL -1 for an unknown lease, as etcd. */
-    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request) {
+    public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(AuthInfo who, LeaseTimeToLiveRequest request) {
+        try {
+            auth.requireUser(who);
+            if (request.getKeys()) {
+                permissions.checkLeaseKeysReadable(who, request.getID());
+            }
+        } catch (EtchException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         CompletableFuture<LeaseTimeToLiveResponse> answer;
         if (raft.isLeader()) {
             answer = raft.readBarrier().thenApplyAsync(v -> leaderLeases.timeToLive(request), readExecutor);
@@ -344,16 +405,20 @@ public final class EtchServer implements AutoCloseable {
             answer = askLeader(LeaderQuery.newBuilder().setLeaseTimeToLive(request).build())
                     .thenApply(LeaderAnswer::getLeaseTimeToLive);
         }
-        return answer.thenApply(r -> r.toBuilder().setHeader(header(store.currentRevision())).build());
+        return answer.thenApply(r -> unlessStale(who, r.toBuilder().setHeader(header(store.currentRevision())).build()));
     }
 
-    public CompletableFuture<LeaseLeasesResponse> leaseLeases() {
+    public CompletableFuture<LeaseLeasesResponse> leaseLeases(AuthInfo who) {
         return raft.readBarrier().thenApplyAsync(v -> {
+            auth.requireUser(who);
+            for (long id : lessor.ids()) {
+                permissions.checkLeaseKeysReadable(who, id);
+            }
             LeaseLeasesResponse.Builder b = LeaseLeasesResponse.newBuilder().setHeader(header(store.currentRevision()));
             for (long id : lessor.ids()) {
                 b.addLeases(LeaseStatus.newBuilder().setID(id));
             }
-            return b.build();
+            return unlessStale(who, b.build());
         }, readExecutor);
     }
 
@@ -372,6 +437,14 @@ public final class EtchServer implements AutoCloseable {
             }
             return a;
         });
+    }
+
+    /** Proposes a client's request with the caller's identity, checked again at apply. */
+    <T> CompletableFuture<T> propose(AuthInfo who, RaftEntry.Builder entry, Function<RaftReply, T> result) {
+        if (!who.isMember()) {
+            entry.setHeader(RequestHeader.newBuilder().setUsername(who.user()).setAuthRevision(who.revision()));
+        }
+        return propose(entry.build(), result);
     }
 
     private <T> CompletableFuture<T> propose(RaftEntry entry, Function<RaftReply, T> result) {

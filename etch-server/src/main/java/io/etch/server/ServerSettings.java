@@ -5,6 +5,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
+import io.etch.auth.SimpleTokens;
+import io.etch.auth.TokenProvider;
 
 /**
  * Everything the server core needs, resolved from flags: who this member is, where it keeps its
@@ -31,7 +34,16 @@ public record ServerSettings(
         boolean enableUi,
         GrpcKeepAlive grpcKeepAlive,
         boolean preVote,
-        boolean unsafeNoFsync) {
+        boolean unsafeNoFsync,
+        Auth auth) {
+
+    /**
+     * etcd's --auth-token (made into a provider when the member starts: simple tokens live in its
+     * memory), --bcrypt-cost, and --client-cert-auth (a verified certificate's common name is the user).
+     */
+    public record Auth(Supplier<TokenProvider> tokens, int bcryptCost, boolean clientCertAuth) {
+        public static final Auth DEFAULTS = new Auth(() -> new SimpleTokens(300, System::nanoTime), 10, false);
+    }
 
     /** etcd's --grpc-keepalive-min-time, --grpc-keepalive-interval and --grpc-keepalive-timeout. */
     public record GrpcKeepAlive(Duration minTime, Duration interval, Duration timeout) {

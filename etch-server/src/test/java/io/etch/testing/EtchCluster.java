@@ -34,6 +34,8 @@ public final class EtchCluster implements AutoCloseable {
     private long maxConcurrentStreams = 4_294_967_295L;
     /** --enable-grpc-gateway and --enable-ui. */
     private boolean httpApis = true;
+    /** --auth-token, --bcrypt-cost, --client-cert-auth. */
+    private ServerSettings.Auth auth = ServerSettings.Auth.DEFAULTS;
 
     private EtchCluster(int size, Duration watchProgressInterval) throws IOException {
         this.watchProgressInterval = watchProgressInterval;
@@ -90,6 +92,13 @@ public final class EtchCluster implements AutoCloseable {
         return start(cluster);
     }
 
+    /** As {@link #start(int)}, with the given token provider and bcrypt cost (tests use a low one). */
+    public static EtchCluster startWithAuth(int size, ServerSettings.Auth auth) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.auth = auth;
+        return start(cluster);
+    }
+
     private static EtchCluster start(EtchCluster cluster) throws IOException {
         int size = cluster.running.length;
         try {
@@ -112,7 +121,7 @@ public final class EtchCluster implements AutoCloseable {
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
-                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false);
+                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth);
     }
 
     private void startMemberAsync(int i) throws IOException {

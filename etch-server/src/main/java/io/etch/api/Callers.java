@@ -1,0 +1,79 @@
+package io.etch.api;
+
+import io.etch.auth.AuthInfo;
+import io.etch.server.EtchServer;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * What a call says about its caller: the token metadata etcd's clients send ("token", or
+ * "authorization" from the JSON gateway) and the common name of a client certificate verified
+ * during the TLS handshake. Kept in the call's gRPC context; {@link #who} turns it into the caller.
+ */
+final class Callers implements ServerInterceptor {
+
+    private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Context.Key<Credentials> CREDENTIALS = Context.key("etch-credentials");
+
+    /** {@code token} and {@code commonName} are null when absent. */
+    record Credentials(String token, String commonName) {
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String token = headers.get(TOKEN);
+        if (token == null) {
+            token = headers.get(AUTHORIZATION);
+        }
+        Credentials c = new Credentials(token, commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
+        return Contexts.interceptCall(Context.current().withValue(CREDENTIALS, c), call, headers, next);
+    }
+
+    /** The caller of the current call (INVALID_AUTH_TOKEN for a token that is not valid). */
+    static AuthInfo who(EtchServer server) {
+        return who(server, credentials());
+    }
+
+    static AuthInfo who(EtchServer server, Credentials c) {
+        return server.identify(c.token(), c.commonName());
+    }
+
+    /** What the current call brought; nothing outside a call. */
+    static Credentials credentials() {
+        Credentials c = CREDENTIALS.get();
+        return c == null ? new Credentials(null, null) : c;
+    }
+
+    private static String commonName(SSLSession session) {
+        if (session == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+                return null;
+            }
+            for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return rdn.getValue().toString();
+                }
+            }
+            return null;
+        } catch (SSLPeerUnverifiedException | InvalidNameException e) {
+            return null;
+        }
+    }
+}
