@@ -202,7 +202,16 @@ public final class EtchMain {
                         config.grpcKeepAliveTimeout()),
                 config.preVote(),
                 config.unsafeNoFsync(),
-                new ServerSettings.Auth(tokens, (int) config.bcryptCost(), config.clientTls().clientCertAuth()));
+                new ServerSettings.Auth(tokens, bcryptCost(config.bcryptCost()), config.clientTls().clientCertAuth()));
+    }
+
+    /** As etcd: a cost bcrypt does not take (4 to 31) is replaced by the default, 10, with a warning. */
+    private static int bcryptCost(long cost) {
+        if (cost < 4 || cost > 31) {
+            log.warn("use default bcrypt cost instead of the invalid given cost: min-cost=4 max-cost=31 default-cost=10 given-cost={}", cost);
+            return 10;
+        }
+        return (int) cost;
     }
 
     /** Checked once now, so a bad --auth-token stops the start with a message naming what is wrong. */

@@ -427,6 +427,21 @@ class AuthTest {
         denied(() -> kv(token(u, "pw")).put(put("/x")));
     }
 
+    @Test
+    void alarmsAreListedToUsersAndDisarmedByRoot() {
+        String u = userWith();
+        MaintenanceGrpc.MaintenanceBlockingStub anonymous = MaintenanceGrpc.newBlockingStub(channel);
+        expect(() -> anonymous.alarm(io.etch.api.etcdserverpb.AlarmRequest.getDefaultInstance()),
+                Status.Code.INVALID_ARGUMENT, "etcdserver: user name is empty");
+        MaintenanceGrpc.MaintenanceBlockingStub user = as(MaintenanceGrpc.newBlockingStub(channel), token(u, "pw"));
+        assertThat(user.alarm(io.etch.api.etcdserverpb.AlarmRequest.getDefaultInstance()).getAlarmsList()).isEmpty();
+        io.etch.api.etcdserverpb.AlarmRequest disarm = io.etch.api.etcdserverpb.AlarmRequest.newBuilder()
+                .setAction(io.etch.api.etcdserverpb.AlarmRequest.AlarmAction.DEACTIVATE)
+                .setAlarm(io.etch.api.etcdserverpb.AlarmType.NOSPACE).build();
+        denied(() -> user.alarm(disarm));
+        assertThat(as(MaintenanceGrpc.newBlockingStub(channel), rootToken).alarm(disarm).getAlarmsList()).isEmpty();
+    }
+
     private static String awaitToken(String user, String pw) throws InterruptedException {
         for (int i = 0; ; i++) {
             try {
