@@ -47,6 +47,16 @@ final class Callers implements ServerInterceptor {
         return who(server, credentials());
     }
 
+    /** For calls that start long work: the caller, or null after ending the call with the error. */
+    static AuthInfo whoOrFail(EtchServer server, io.grpc.stub.StreamObserver<?> observer) {
+        try {
+            return who(server);
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return null;
+        }
+    }
+
     static AuthInfo who(EtchServer server, Credentials c) {
         return server.identify(c.token(), c.commonName());
     }

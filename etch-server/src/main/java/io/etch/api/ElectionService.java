@@ -55,11 +55,8 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Override
     public void campaign(CampaignRequest request, StreamObserver<CampaignResponse> observer) {
         ServerCallStreamObserver<CampaignResponse> call = (ServerCallStreamObserver<CampaignResponse>) observer;
-        AuthInfo who;
-        try {
-            who = Callers.who(server);
-        } catch (RuntimeException e) {
-            observer.onError(GrpcErrors.toStatus(e));
+        AuthInfo who = Callers.whoOrFail(server, observer);
+        if (who == null) {
             return;
         }
         Campaign campaign = new Campaign(who, request);
@@ -198,11 +195,8 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Override
     public void observe(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
         ServerCallStreamObserver<LeaderResponse> call = (ServerCallStreamObserver<LeaderResponse>) observer;
-        AuthInfo who;
-        try {
-            who = Callers.who(server);
-        } catch (RuntimeException e) {
-            observer.onError(GrpcErrors.toStatus(e));
+        AuthInfo who = Callers.whoOrFail(server, observer);
+        if (who == null) {
             return;
         }
         Observation o = new Observation(who, Contention.prefix(request.getName()), call);

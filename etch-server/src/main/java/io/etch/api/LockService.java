@@ -41,11 +41,8 @@ final class LockService extends LockGrpc.LockImplBase {
     @Override
     public void lock(LockRequest request, StreamObserver<LockResponse> observer) {
         ServerCallStreamObserver<LockResponse> call = (ServerCallStreamObserver<LockResponse>) observer;
-        AuthInfo who;
-        try {
-            who = Callers.who(server);
-        } catch (RuntimeException e) {
-            observer.onError(GrpcErrors.toStatus(e));
+        AuthInfo who = Callers.whoOrFail(server, observer);
+        if (who == null) {
             return;
         }
         Attempt attempt = new Attempt(who, request.getName(), request.getLease());
