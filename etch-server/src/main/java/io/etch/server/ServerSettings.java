@@ -1,6 +1,7 @@
 package io.etch.server;
 
 import io.etch.metrics.EtchMetrics;
+import io.etch.tls.TlsConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,8 @@ import java.util.List;
 /**
  * Everything the server core needs, resolved from flags: who this member is, where it keeps its
  * data, and the limits it enforces.
+ *
+ * @param peerTls TLS of the peer port and of this member's connections to its peers; null for plaintext
  */
 public record ServerSettings(
         String name,
@@ -31,7 +34,8 @@ public record ServerSettings(
         boolean enableUi,
         GrpcKeepAlive grpcKeepAlive,
         boolean preVote,
-        boolean unsafeNoFsync) {
+        boolean unsafeNoFsync,
+        TlsConfig peerTls) {
 
     /** etcd's --grpc-keepalive-min-time, --grpc-keepalive-interval and --grpc-keepalive-timeout. */
     public record GrpcKeepAlive(Duration minTime, Duration interval, Duration timeout) {

@@ -1,10 +1,12 @@
 package io.etch.testing;
 
 import io.etch.EtchMember;
+import io.etch.api.ClientListener;
 import io.etch.config.MemberIds;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.Member;
 import io.etch.server.ServerSettings;
+import io.etch.tls.TlsConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * In-process members on loopback ports, each with its own data directory, talking real gRPC to
@@ -34,8 +37,22 @@ public final class EtchCluster implements AutoCloseable {
     private long maxConcurrentStreams = 4_294_967_295L;
     /** --enable-grpc-gateway and --enable-ui. */
     private boolean httpApis = true;
+    private final Tls tls;
+
+    /**
+     * TLS of a cluster: {@code client} for the client port of every member (null: plaintext),
+     * {@code peer} for member i's peer port and its connections to peers (null: plaintext peers).
+     */
+    public record Tls(TlsConfig client, IntFunction<TlsConfig> peer) {
+        public static final Tls NONE = new Tls(null, null);
+    }
 
     private EtchCluster(int size, Duration watchProgressInterval) throws IOException {
+        this(size, watchProgressInterval, Tls.NONE);
+    }
+
+    private EtchCluster(int size, Duration watchProgressInterval, Tls tls) throws IOException {
+        this.tls = tls;
         this.watchProgressInterval = watchProgressInterval;
         this.root = Files.createTempDirectory("etch-cluster");
         this.running = new EtchMember[size];
@@ -44,10 +61,11 @@ public final class EtchCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             InetSocketAddress client = new InetSocketAddress("127.0.0.1", freePort());
             InetSocketAddress peer = new InetSocketAddress("127.0.0.1", freePort());
-            String peerUrl = "http://127.0.0.1:" + peer.getPort();
+            String peerUrl = (tls.peer() != null ? "https" : "http") + "://127.0.0.1:" + peer.getPort();
             long id = MemberIds.memberId(List.of(peerUrl), token);
             ids.add(id);
-            members.add(new Member(id, "m" + i, List.of(peerUrl), List.of("http://127.0.0.1:" + client.getPort())));
+            members.add(new Member(id, "m" + i, List.of(peerUrl),
+                    List.of((tls.client() != null ? "https" : "http") + "://127.0.0.1:" + client.getPort())));
             clientAddresses.add(client);
             peerAddresses.add(peer);
             metricsAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
@@ -90,6 +108,31 @@ public final class EtchCluster implements AutoCloseable {
         return start(cluster);
     }
 
+    /** As {@link #start(int)}, with client and/or peer TLS. */
+    public static EtchCluster startWithTls(int size, Tls tls) throws IOException {
+        return start(new EtchCluster(size, Duration.ofMinutes(10), tls));
+    }
+
+    /**
+     * Starts every member with client and/or peer TLS, and waits only for the members in
+     * {@code ready} (the others may be unable to join, which is what the caller checks).
+     */
+    public static EtchCluster startWithTls(int size, Tls tls, java.util.Set<Integer> ready) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10), tls);
+        try {
+            for (int i = 0; i < size; i++) {
+                cluster.startMemberAsync(i);
+            }
+            for (int i : ready) {
+                cluster.awaitReady(i);
+            }
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
     private static EtchCluster start(EtchCluster cluster) throws IOException {
         int size = cluster.running.length;
         try {
@@ -112,12 +155,12 @@ public final class EtchCluster implements AutoCloseable {
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
-                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false);
+                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, tls.peer() == null ? null : tls.peer().apply(i));
     }
 
     private void startMemberAsync(int i) throws IOException {
-        running[i] = EtchMember.start(settings(i), List.of(clientAddresses.get(i)),
-                metricsListeners ? List.of(metricsAddresses.get(i)) : List.of());
+        running[i] = EtchMember.startListening(settings(i), List.of(new ClientListener(clientAddresses.get(i), tls.client())),
+                metricsListeners ? List.of(new ClientListener(metricsAddresses.get(i), tls.client())) : List.of());
     }
 
     private void awaitReady(int i) {
@@ -182,12 +225,16 @@ public final class EtchCluster implements AutoCloseable {
     }
 
     public String endpoint(int i) {
-        return "http://127.0.0.1:" + clientAddresses.get(i).getPort();
+        return (tls.client() != null ? "https" : "http") + "://127.0.0.1:" + clientAddresses.get(i).getPort();
     }
 
     /** The --listen-metrics-urls port of member i (only with {@link #startWithMetricsListeners}). */
     public int metricsPort(int i) {
         return metricsAddresses.get(i).getPort();
+    }
+
+    public int peerPort(int i) {
+        return peerAddresses.get(i).getPort();
     }
 
     public int clientPort(int i) {
