@@ -33,6 +33,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.slf4j.Logger;
@@ -93,7 +94,8 @@ public final class SelfSignedCertificates {
             X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA512withECDSA").build(pair.getPrivate()));
             write(cert, pem(holder), false);
             log.info("created cert file path={}", cert);
-            write(key, pem(pair.getPrivate()), true);
+            // PKCS#8 ("PRIVATE KEY"), which Go's tls.X509KeyPair reads too.
+            write(key, pem(new JcaPKCS8Generator(pair.getPrivate(), null)), true);
             log.info("created key file path={}", key);
             return new KeyPairFiles(cert, key);
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
