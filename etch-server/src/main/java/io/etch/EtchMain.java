@@ -88,16 +88,21 @@ public final class EtchMain {
 
     private static void run(EtchConfig config, TlsSetup tls) throws IOException {
         ServerSettings settings = settings(config, tls.peer());
+        // etcd 3.5: with --listen-client-http-urls, HTTP moves there and the client URLs serve gRPC only.
+        boolean split = !config.listenClientHttpUrls().isEmpty();
         List<ClientListener> clientListeners = new ArrayList<>();
         for (String url : config.listenClientUrls()) {
-            clientListeners.add(listener(url, tls.client()));
+            clientListeners.add(listener(url, tls.client(), split ? ClientListener.Serves.GRPC : ClientListener.Serves.GRPC_AND_HTTP));
+        }
+        for (String url : config.listenClientHttpUrls()) {
+            clientListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
         List<ClientListener> metricsListeners = new ArrayList<>();
         for (String url : config.listenMetricsUrls()) {
-            metricsListeners.add(listener(url, tls.client()));
+            metricsListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
         EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners);
-        for (String url : config.listenClientUrls()) {
+        for (String url : clientUrls(config)) {
             if (url.startsWith("https:")) {
                 log.info("serving client traffic securely; address={}", hostPort(url));
             } else {
@@ -127,8 +132,15 @@ public final class EtchMain {
     }
 
     /** An https URL gets the client TLS; an http one is plaintext. */
-    private static ClientListener listener(String url, TlsConfig clientTls) {
-        return new ClientListener(socketAddress(url), url.startsWith("https:") ? clientTls : null);
+    private static ClientListener listener(String url, TlsConfig clientTls, ClientListener.Serves serves) {
+        return new ClientListener(socketAddress(url), url.startsWith("https:") ? clientTls : null, serves);
+    }
+
+    /** --listen-client-urls and --listen-client-http-urls. */
+    static List<String> clientUrls(EtchConfig config) {
+        List<String> all = new ArrayList<>(config.listenClientUrls());
+        all.addAll(config.listenClientHttpUrls());
+        return all;
     }
 
     private static String hostPort(String url) {

@@ -32,9 +32,15 @@ record TlsSetup(TlsConfig client, TlsConfig peer, List<String> warnings) {
         long validity = Long.parseLong(config.extra("self-signed-cert-validity"));
         try {
             TlsConfig.checkCipherSuites(ciphers);
-            for (String url : config.listenClientUrls()) {
+            List<String> clientUrls = EtchMain.clientUrls(config);
+            for (String url : clientUrls) {
                 if (url.startsWith("unix:") || url.startsWith("unixs:")) {
-                    throw new ConfigException("unix socket listeners are not supported by Etch: --listen-client-urls " + url);
+                    throw new ConfigException("unix socket listeners are not supported by Etch: " + url);
+                }
+            }
+            for (String url : config.listenClientHttpUrls()) {
+                if (config.listenClientUrls().contains(url)) {
+                    throw new ConfigException(url + " is in both --listen-client-urls and --listen-client-http-urls");
                 }
             }
 
@@ -77,12 +83,12 @@ record TlsSetup(TlsConfig client, TlsConfig peer, List<String> warnings) {
                     warnings.add("ignoring client auto TLS since certs given");
                 } else {
                     var files = SelfSignedCertificates.ensure(Path.of(config.dataDir(), "fixtures", "client"),
-                            hosts(config.listenClientUrls()), validity);
+                            hosts(clientUrls), validity);
                     client = selfSigned(files, ciphers, min, max, clientFlags);
                 }
             }
             boolean httpsClients = false;
-            for (String url : config.listenClientUrls()) {
+            for (String url : clientUrls) {
                 if (url.startsWith("http:")) {
                     if (client != null) {
                         warnings.add("scheme is HTTP while key and cert files are present; ignoring key and cert files client-url=" + url);
@@ -108,7 +114,9 @@ record TlsSetup(TlsConfig client, TlsConfig peer, List<String> warnings) {
                 }
             }
             return new TlsSetup(httpsClients ? TlsConfig.load(client.spec()) : null,
-                    httpsPeers ? TlsConfig.load(peer.spec()) : null, warnings);
+                    httpsPeers ? TlsConfig.load(peer.spec(),
+                            !Boolean.parseBoolean(config.extra("experimental-peer-skip-client-san-verification"))) : null,
+                    warnings);
         } catch (TlsException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -67,16 +67,20 @@ public final class ClientEndpoint implements AutoCloseable {
                 .maxInboundMessageSize(Integer.MAX_VALUE).build();
         JsonGateway gateway = new JsonGateway(gatewayChannel, server.settings().maxConcurrentStreams());
 
-        // One gRPC server per kind of listener: plaintext addresses share one, TLS addresses another.
-        Map<Optional<TlsConfig>, List<InetSocketAddress>> groups = new LinkedHashMap<>();
+        // One gRPC server per kind of listener (plaintext or TLS, what it serves): Netty's server
+        // builder takes one protocol negotiator for all its addresses.
+        record Kind(Optional<TlsConfig> tls, ClientListener.Serves serves) {
+        }
+        Map<Kind, List<InetSocketAddress>> groups = new LinkedHashMap<>();
         for (ClientListener l : listeners) {
-            groups.computeIfAbsent(Optional.ofNullable(l.tls()), k -> new ArrayList<>()).add(l.address());
+            groups.computeIfAbsent(new Kind(Optional.ofNullable(l.tls()), l.serves()), k -> new ArrayList<>())
+                    .add(l.address());
         }
         List<Server> servers = new ArrayList<>();
         try {
-            for (Map.Entry<Optional<TlsConfig>, List<InetSocketAddress>> g : groups.entrySet()) {
-                servers.add(grpcServer(server, gateway, services, g.getValue(), g.getKey().orElse(null), executor,
-                        maxInbound).start());
+            for (Map.Entry<Kind, List<InetSocketAddress>> g : groups.entrySet()) {
+                servers.add(grpcServer(server, gateway, services, g.getValue(), g.getKey().tls().orElse(null),
+                        g.getKey().serves(), executor, maxInbound).start());
             }
         } catch (IOException | RuntimeException e) {
             servers.forEach(Server::shutdownNow);
@@ -88,13 +92,14 @@ public final class ClientEndpoint implements AutoCloseable {
     }
 
     private static Server grpcServer(EtchServer server, JsonGateway gateway, List<ServerServiceDefinition> services,
-                                     List<InetSocketAddress> addresses, TlsConfig tls, Executor executor, int maxInbound) {
+                                     List<InetSocketAddress> addresses, TlsConfig tls, ClientListener.Serves serves,
+                                     Executor executor, int maxInbound) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
             builder.addListenAddress(extra);
         }
         builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server, gateway),
-                        server.settings().enableGrpcGateway() ? gateway::newStreamHandler : null, tls))
+                        server.settings().enableGrpcGateway() ? gateway::newStreamHandler : null, tls, serves))
                 .executor(executor)
                 .maxInboundMessageSize(maxInbound)
                 // etcd's --max-concurrent-streams: HTTP/2 streams per client connection.

@@ -46,15 +46,19 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
     private final Supplier<ChannelHandler> httpHandler;
     private final Supplier<ChannelHandler> streamHandler;
     private final TlsConfig tls;
+    private final ClientListener.Serves serves;
 
     /**
      * {@code streamHandler} sees HTTP requests before they are aggregated (for bodies that stream);
      * null when nothing streams (the gateway is off). {@code tls} null: a plaintext port.
+     * {@code serves}: a connection of a protocol the port does not serve is closed.
      */
-    PortSharingNegotiator(Supplier<ChannelHandler> httpHandler, Supplier<ChannelHandler> streamHandler, TlsConfig tls) {
+    PortSharingNegotiator(Supplier<ChannelHandler> httpHandler, Supplier<ChannelHandler> streamHandler, TlsConfig tls,
+                          ClientListener.Serves serves) {
         this.httpHandler = httpHandler;
         this.streamHandler = streamHandler;
         this.tls = tls;
+        this.serves = serves;
     }
 
     @Override
@@ -73,12 +77,14 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
     public void close() {
     }
 
-    /** The ALPN choice of a TLS port that serves both gRPC and HTTP/1.1. */
-    static String chooseProtocol(List<String> offered) {
-        if (offered.contains("http/1.1")) {
+    /** The ALPN choice: HTTP/1.1 for clients that offer it, h2 (gRPC) for those that offer only that. */
+    static String chooseProtocol(List<String> offered, ClientListener.Serves serves) {
+        boolean h2 = offered.contains("h2") && serves != ClientListener.Serves.HTTP;
+        boolean http1 = offered.contains("http/1.1") && serves != ClientListener.Serves.GRPC;
+        if (http1) {
             return "http/1.1";
         }
-        return offered.contains("h2") ? "h2" : "";
+        return h2 ? "h2" : "";
     }
 
     /** Installs the TLS handler and, once the handshake is done, hands the connection on. */
@@ -93,7 +99,7 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
         public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
             super.handlerAdded(ctx);
             var engine = tls.newServerEngine();
-            engine.setHandshakeApplicationProtocolSelector((e, offered) -> chooseProtocol(offered));
+            engine.setHandshakeApplicationProtocolSelector((e, offered) -> chooseProtocol(offered, serves));
             ctx.pipeline().addBefore(ctx.name(), "tls", new SslHandler(engine));
         }
 
@@ -141,6 +147,10 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
 
     private void switchToGrpc(ChannelHandlerContext ctx, GrpcHttp2ConnectionHandler grpcHandler,
                               ProtocolNegotiationEvent event, ChannelHandler self) {
+        if (serves == ClientListener.Serves.HTTP) {
+            ctx.close(); // --listen-client-http-urls: no gRPC here
+            return;
+        }
         // gRPC's own negotiation handler installs the HTTP/2 handler when it sees the event;
         // removing the decoder then passes the bytes it buffered on to it.
         ctx.pipeline().addAfter(ctx.name(), null, InternalProtocolNegotiators.grpcNegotiationHandler(grpcHandler));
@@ -149,6 +159,10 @@ final class PortSharingNegotiator implements InternalProtocolNegotiator.Protocol
     }
 
     private void switchToHttp1(ChannelHandlerContext ctx, ChannelHandler self) {
+        if (serves == ClientListener.Serves.GRPC) {
+            ctx.close(); // HTTP is served on --listen-client-http-urls instead
+            return;
+        }
         String name = ctx.name();
         ctx.pipeline().addAfter(name, "http-codec", new HttpServerCodec());
         String before = "http-codec";

@@ -113,8 +113,11 @@ public final class RaftNode implements AutoCloseable {
     /** Ratis' gRPC server for this member, with the peer port's inbound bytes counted, and peer TLS. */
     private Parameters peerParameters(RaftSettings s) {
         Parameters p = new Parameters();
-        GrpcConfigKeys.Server.setServicesCustomizer(p,
-                (builder, types) -> builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(s.selfId())));
+        boolean checkAddresses = s.peerTls() != null && s.peerTls().checksClientAddresses();
+        GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> {
+            builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(s.selfId()));
+            return checkAddresses ? builder.intercept(new PeerAddressCheck()) : builder;
+        });
         if (peerTls != null) {
             peerTls.putInto(p);
         }

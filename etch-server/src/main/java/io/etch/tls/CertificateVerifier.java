@@ -184,6 +184,54 @@ final class CertificateVerifier extends X509ExtendedTrustManager {
         return false;
     }
 
+    /**
+     * etcd's checkCertSAN for peer connections: a client certificate with SANs must name the address
+     * it connects from, by an IP SAN or by a DNS SAN that resolves to it.
+     */
+    static void checkRemoteAddress(X509Certificate cert, InetAddress remote) throws CertificateException {
+        List<String> ips = new ArrayList<>();
+        List<String> dns = new ArrayList<>();
+        try {
+            if (cert.getSubjectAlternativeNames() != null) {
+                for (List<?> san : cert.getSubjectAlternativeNames()) {
+                    int type = (Integer) san.get(0);
+                    if (type == 7) {
+                        ips.add(String.valueOf(san.get(1)));
+                    } else if (type == 2) {
+                        dns.add(String.valueOf(san.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            throw new CertificateException(e.getMessage());
+        }
+        if (ips.isEmpty() && dns.isEmpty()) {
+            return;
+        }
+        String host = remote.getHostAddress();
+        if (matchesHost(cert, host)) {
+            return;
+        }
+        for (String name : dns) {
+            if (name.startsWith("*.")) {
+                continue;
+            }
+            try {
+                for (InetAddress a : InetAddress.getAllByName(name)) {
+                    if (a.equals(remote)) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // a name that does not resolve names no address
+            }
+        }
+        if (dns.isEmpty()) {
+            throw new CertificateException("x509: certificate is valid for " + String.join(", ", ips) + ", not " + host);
+        }
+        throw new CertificateException("tls: \"" + host + "\" does not match any of DNSNames " + dns);
+    }
+
     private static boolean dnsMatches(String pattern, String host) {
         String p = pattern.toLowerCase(Locale.ROOT);
         String name = host.toLowerCase(Locale.ROOT);

@@ -51,10 +51,13 @@ public final class TlsConfig {
     private final List<String> ciphers;
     private final SSLContext serverContext;
     private final SSLContext clientContext;
+    private final boolean checkClientAddresses;
 
     private TlsConfig(Spec spec, ReloadingKeyManager serverKeys, ReloadingKeyManager clientKeys,
-                      CertificateVerifier verifier, List<String> protocols, List<String> ciphers) throws TlsException {
+                      CertificateVerifier verifier, List<String> protocols, List<String> ciphers,
+                      boolean checkClientAddresses) throws TlsException {
         this.spec = spec;
+        this.checkClientAddresses = checkClientAddresses;
         this.serverKeys = serverKeys;
         this.clientKeys = clientKeys;
         this.verifier = verifier;
@@ -66,6 +69,14 @@ public final class TlsConfig {
 
     /** Reads every file the spec names; a missing or malformed one fails here, named in the message. */
     public static TlsConfig load(Spec spec) throws TlsException {
+        return load(spec, false);
+    }
+
+    /**
+     * As {@link #load(Spec)}; {@code checkClientAddresses}: a client certificate's SANs must name the
+     * address it connects from (etcd's rule for peers, see {@link #checkClientAddress}).
+     */
+    public static TlsConfig load(Spec spec, boolean checkClientAddresses) throws TlsException {
         if (spec.certFile() == null || spec.keyFile() == null) {
             throw new TlsException("KeyFile and CertFile must both be present[key: " + orEmpty(spec.keyFile())
                     + ", cert: " + orEmpty(spec.certFile()) + "]");
@@ -89,7 +100,7 @@ public final class TlsConfig {
             }
             ciphers = List.copyOf(ciphers);
         }
-        return new TlsConfig(spec, serverKeys, clientKeys, verifier, protocols, ciphers);
+        return new TlsConfig(spec, serverKeys, clientKeys, verifier, protocols, ciphers, checkClientAddresses);
     }
 
     /** etcd checks --cipher-suites whether or not anything serves TLS: an unknown name fails at start. */
@@ -130,6 +141,11 @@ public final class TlsConfig {
 
     public Spec spec() {
         return spec;
+    }
+
+    /** Whether servers check that a client certificate names the address the client connects from. */
+    public boolean checksClientAddresses() {
+        return checkClientAddresses;
     }
 
     /** etcd's rule: a trusted CA file or --client-cert-auth makes the other side present a verified certificate. */
@@ -198,6 +214,16 @@ public final class TlsConfig {
     /** The certificate presented right now (after any reload). */
     public X509Certificate serverCertificate() {
         return serverKeys.certificate();
+    }
+
+    /**
+     * etcd's check of a peer's client certificate against the address it connects from (skipped
+     * with --experimental-peer-skip-client-san-verification): its SANs, when it has any, must
+     * name that address.
+     */
+    public static void checkClientAddress(X509Certificate cert, java.net.InetAddress remote)
+            throws java.security.cert.CertificateException {
+        CertificateVerifier.checkRemoteAddress(cert, remote);
     }
 
     /** The subject common name of a certificate, "" when it has none. */

@@ -31,8 +31,12 @@ class PeerTlsClusterTest {
     Path dir;
 
     private static TlsConfig load(TlsConfig.Spec spec) {
+        return load(spec, false);
+    }
+
+    private static TlsConfig load(TlsConfig.Spec spec, boolean checkClientAddresses) {
         try {
-            return TlsConfig.load(spec);
+            return TlsConfig.load(spec, checkClientAddresses);
         } catch (TlsException e) {
             throw new IllegalStateException(e);
         }
@@ -88,6 +92,38 @@ class PeerTlsClusterTest {
             handshake(cluster.peerPort(0), ca.caFile(), member);
             assertThatThrownBy(() -> handshake(cluster.peerPort(0), ca.caFile(), intruder)).isInstanceOf(IOException.class);
             assertThat(cluster.member(2).server().status().getLeader()).isZero();
+        }
+    }
+
+    @Test
+    void aPeerClientCertificateMustNameTheAddressItConnectsFrom() throws Exception {
+        TestCertificates ca = TestCertificates.authority(dir, "peers");
+        TestCertificates.Issued elsewhere = ca.issue("member", List.of("10.9.9.9"));
+        for (boolean check : new boolean[] {false, true}) {
+            TlsConfig[] peers = new TlsConfig[3];
+            for (int i = 0; i < 3; i++) {
+                TestCertificates.Issued server = ca.issue("member");
+                TestCertificates.Issued client = i == 2 ? elsewhere : server;
+                peers[i] = load(new TlsConfig.Spec(server.certFile(), server.keyFile(), client.certFile(),
+                        client.keyFile(), ca.caFile(), null, true, false, List.of(), List.of(), List.of(), "TLS1.2", ""),
+                        check);
+            }
+            // Member 2 dials its peers with a certificate for 10.9.9.9: accepted only without the check
+            // (etcd's --experimental-peer-skip-client-san-verification).
+            Set<Integer> ready = check ? Set.of(0, 1) : Set.of(0, 1, 2);
+            try (EtchCluster cluster = EtchCluster.startWithTls(3, new EtchCluster.Tls(null, i -> peers[i]), ready);
+                 Client first = plaintextClient(cluster, 0);
+                 Client second = plaintextClient(cluster, 1);
+                 Client third = plaintextClient(cluster, 2)) {
+                writeOnOneReadOnAnother(first, second, "good-peers-" + check);
+                ByteSequence k = ByteSequence.from("through-member-2", StandardCharsets.UTF_8);
+                if (check) {
+                    assertThatThrownBy(() -> third.getKVClient().put(k, k).get(30, TimeUnit.SECONDS))
+                            .hasMessageContaining("etcdserver");
+                } else {
+                    writeOnOneReadOnAnother(third, first, "through-member-2");
+                }
+            }
         }
     }
 
