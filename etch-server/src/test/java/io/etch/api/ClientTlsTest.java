@@ -179,6 +179,34 @@ class ClientTlsTest {
     }
 
     @Test
+    void separateHttpUrlsTakeHttpAndLeaveTheClientPortToGrpc() throws Exception {
+        TestCertificates ca = TestCertificates.authority(dir, "clients");
+        TestCertificates.Issued client = ca.issue("client");
+        TlsConfig config = tls(spec(ca.issue("server"), ca.caFile(), null, true, List.of(), "TLS1.2", ""));
+        try (EtchCluster cluster = EtchCluster.startWithSeparateHttp(1, config)) {
+            ManagedChannel grpc = channel(cluster, grpcClientContext(ca.caFile(), client));
+            ManagedChannel grpcOnHttpPort = NettyChannelBuilder.forAddress("127.0.0.1", cluster.httpPort(0))
+                    .sslContext(grpcClientContext(ca.caFile(), client)).build();
+            try {
+                putAndGet(grpc, "split");
+                assertRefused(grpcOnHttpPort);
+            } finally {
+                grpc.shutdownNow();
+                grpcOnHttpPort.shutdownNow();
+            }
+            HttpClient http = HttpClient.newBuilder().sslContext(jdkContext(ca.caFile(), client))
+                    .version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + cluster.httpPort(0) + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThatThrownBy(() -> http.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + cluster.clientPort(0) + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void cipherSuitesAndVersionsRestrictTheHandshake() throws Exception {
         TestCertificates ca = TestCertificates.authority(dir, "clients");
         TestCertificates.Issued server = ca.issue("server");

@@ -38,6 +38,9 @@ public final class EtchCluster implements AutoCloseable {
     /** --enable-grpc-gateway and --enable-ui. */
     private boolean httpApis = true;
     private final Tls tls;
+    /** --listen-client-http-urls: one HTTP-only port per member, the client port then serves gRPC only. */
+    private boolean splitHttp;
+    private final List<InetSocketAddress> httpAddresses = new ArrayList<>();
 
     /**
      * TLS of a cluster: {@code client} for the client port of every member (null: plaintext),
@@ -69,6 +72,7 @@ public final class EtchCluster implements AutoCloseable {
             clientAddresses.add(client);
             peerAddresses.add(peer);
             metricsAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
+            httpAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
         }
         this.clusterId = MemberIds.clusterId(ids);
     }
@@ -105,6 +109,13 @@ public final class EtchCluster implements AutoCloseable {
     public static EtchCluster startWithoutGatewayAndUi(int size) throws IOException {
         EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
         cluster.httpApis = false;
+        return start(cluster);
+    }
+
+    /** As {@link #start(int)}, with --listen-client-http-urls (see {@link #httpPort}); with client TLS or not. */
+    public static EtchCluster startWithSeparateHttp(int size, TlsConfig clientTls) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10), new Tls(clientTls, null));
+        cluster.splitHttp = true;
         return start(cluster);
     }
 
@@ -159,7 +170,11 @@ public final class EtchCluster implements AutoCloseable {
     }
 
     private void startMemberAsync(int i) throws IOException {
-        running[i] = EtchMember.startListening(settings(i), List.of(new ClientListener(clientAddresses.get(i), tls.client())),
+        List<ClientListener> client = splitHttp
+                ? List.of(new ClientListener(clientAddresses.get(i), tls.client(), ClientListener.Serves.GRPC),
+                        new ClientListener(httpAddresses.get(i), tls.client(), ClientListener.Serves.HTTP))
+                : List.of(new ClientListener(clientAddresses.get(i), tls.client()));
+        running[i] = EtchMember.startListening(settings(i), client,
                 metricsListeners ? List.of(new ClientListener(metricsAddresses.get(i), tls.client())) : List.of());
     }
 
@@ -231,6 +246,11 @@ public final class EtchCluster implements AutoCloseable {
     /** The --listen-metrics-urls port of member i (only with {@link #startWithMetricsListeners}). */
     public int metricsPort(int i) {
         return metricsAddresses.get(i).getPort();
+    }
+
+    /** The --listen-client-http-urls port of member i (only with {@link #startWithSeparateHttp}). */
+    public int httpPort(int i) {
+        return httpAddresses.get(i).getPort();
     }
 
     public int peerPort(int i) {
