@@ -137,7 +137,8 @@ record TlsSetup(TlsConfig client, TlsConfig peer, List<String> warnings) {
 
     /**
      * etcd replaces the whole TLS info by the generated one: no trusted CA, no client certificate
-     * checks; the revocation list stays (etcd adds it to the listener, not to the TLS info).
+     * checks. The revocation list is kept (etcd loses it with the rest); it only ever refuses
+     * certificates that it names.
      */
     private static Spec selfSigned(SelfSignedCertificates.KeyPairFiles files, List<String> ciphers, String min,
                                    String max, TlsSettings flags) {
