@@ -1,6 +1,7 @@
 package io.etch;
 
 import ch.qos.logback.classic.Level;
+import io.etch.api.ClientListener;
 import io.etch.config.ConfigException;
 import io.etch.config.ConfigLoader;
 import io.etch.config.EtchConfig;
@@ -13,6 +14,7 @@ import io.etch.server.EtchServer;
 import io.etch.server.Member;
 import io.etch.server.ServerSettings;
 import io.etch.server.Version;
+import io.etch.tls.TlsConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -49,6 +51,7 @@ public final class EtchMain {
     public static void main(String[] args) {
         useSharedPoolForAsyncTasks();
         EtchConfig config;
+        TlsSetup tls;
         ServerSettings settings;
         try {
             config = ConfigLoader.parse(args, System.getenv());
@@ -63,7 +66,7 @@ public final class EtchMain {
                 System.out.println("OS/Arch: " + System.getProperty("os.name").toLowerCase() + "/" + System.getProperty("os.arch"));
                 return;
             }
-            refuseTls(config);
+            tls = TlsSetup.of(config);
             if (!hasData(config)) {
                 if (!config.isNewCluster()) {
                     throw new ConfigException("--initial-cluster-state=existing: joining a running cluster "
@@ -71,7 +74,7 @@ public final class EtchMain {
                 }
                 config.verifyBootstrap();
             }
-            settings = settings(config);
+            settings = settings(config, tls.peer());
         } catch (ConfigException e) {
             System.err.println("etch: " + e.getMessage());
             System.exit(e.exitCode());
@@ -79,25 +82,42 @@ public final class EtchMain {
         }
         setLogLevel(config.logLevel());
         config.warnings().forEach(w -> log.warn("{}", w));
+        tls.warnings().forEach(w -> log.warn("{}", w));
         try {
-            run(config, settings);
+            run(config, tls, settings);
         } catch (IOException | RuntimeException e) {
             log.error("etch stopped: {}", e.toString(), e);
             System.exit(1);
         }
     }
 
-    private static void run(EtchConfig config, ServerSettings settings) throws IOException {
-        List<InetSocketAddress> clientAddresses = new ArrayList<>();
+    private static void run(EtchConfig config, TlsSetup tls, ServerSettings settings) throws IOException {
+        // etcd 3.5: with --listen-client-http-urls, HTTP moves there and the client URLs serve gRPC only.
+        boolean split = !config.listenClientHttpUrls().isEmpty();
+        List<ClientListener> clientListeners = new ArrayList<>();
         for (String url : config.listenClientUrls()) {
-            clientAddresses.add(socketAddress(url));
+            clientListeners.add(listener(url, tls.client(), split ? ClientListener.Serves.GRPC : ClientListener.Serves.GRPC_AND_HTTP));
         }
-        List<InetSocketAddress> metricsAddresses = new ArrayList<>();
+        for (String url : config.listenClientHttpUrls()) {
+            clientListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
+        }
+        List<ClientListener> metricsListeners = new ArrayList<>();
         for (String url : config.listenMetricsUrls()) {
-            metricsAddresses.add(socketAddress(url));
+            metricsListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
-        EtchMember member = EtchMember.start(settings, clientAddresses, metricsAddresses);
-        log.info("serving client traffic insecurely on {}; peers on {}", config.listenClientUrls(), config.listenPeerUrls());
+        EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners);
+        for (String url : clientUrls(config)) {
+            if (url.startsWith("https:")) {
+                log.info("serving client traffic securely; address={}", hostPort(url));
+            } else {
+                log.warn("serving client traffic insecurely; this is strongly discouraged! address={}", hostPort(url));
+            }
+        }
+        if (tls.peer() != null) {
+            log.info("starting with peer TLS; peers on {}", config.listenPeerUrls());
+        } else {
+            log.info("peers on {}", config.listenPeerUrls());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("received signal; shutting down member {}", EtchServer.hex(settings.memberId()));
@@ -116,30 +136,21 @@ public final class EtchMain {
         }
     }
 
-    /**
-     * TLS is not built yet. Serving plaintext to someone who asked for TLS would be a silent
-     * security hole, so such a configuration is refused, naming what was asked for.
-     */
-    private static void refuseTls(EtchConfig config) throws ConfigException {
-        List<String> asked = new ArrayList<>();
-        if (!config.clientTls().isEmpty()) {
-            asked.add("client TLS (--cert-file/--key-file/--trusted-ca-file/--client-cert-auth/--auto-tls)");
-        }
-        if (!config.peerTls().isEmpty()) {
-            asked.add("peer TLS (--peer-cert-file/--peer-key-file/--peer-trusted-ca-file/--peer-client-cert-auth/--peer-auto-tls)");
-        }
-        List<String> urls = new ArrayList<>();
-        urls.addAll(config.listenClientUrls());
-        urls.addAll(config.listenPeerUrls());
-        urls.addAll(config.initialAdvertisePeerUrls());
-        urls.addAll(config.advertiseClientUrls());
-        urls.addAll(config.listenMetricsUrls());
-        urls.stream().filter(u -> u.startsWith("https:") || u.startsWith("unixs:")).findFirst()
-                .ifPresent(u -> asked.add("an https URL (" + u + ")"));
-        if (!asked.isEmpty()) {
-            throw new ConfigException("TLS is not supported by this version of Etch yet; refusing to serve "
-                    + "plaintext where " + String.join(" and ", asked) + " was requested");
-        }
+    /** An https URL gets the client TLS; an http one is plaintext. */
+    private static ClientListener listener(String url, TlsConfig clientTls, ClientListener.Serves serves) {
+        return new ClientListener(socketAddress(url), url.startsWith("https:") ? clientTls : null, serves);
+    }
+
+    /** --listen-client-urls and --listen-client-http-urls. */
+    static List<String> clientUrls(EtchConfig config) {
+        List<String> all = new ArrayList<>(config.listenClientUrls());
+        all.addAll(config.listenClientHttpUrls());
+        return all;
+    }
+
+    private static String hostPort(String url) {
+        URI uri = URI.create(url);
+        return uri.getHost() + ":" + uri.getPort();
     }
 
     /**
@@ -171,6 +182,10 @@ public final class EtchMain {
     }
 
     static ServerSettings settings(EtchConfig config) throws ConfigException {
+        return settings(config, null);
+    }
+
+    static ServerSettings settings(EtchConfig config, TlsConfig peerTls) throws ConfigException {
         Supplier<TokenProvider> tokens = tokenProvider(config);
         String token = config.initialClusterToken();
         List<Member> members = new ArrayList<>();
@@ -202,7 +217,8 @@ public final class EtchMain {
                         config.grpcKeepAliveTimeout()),
                 config.preVote(),
                 config.unsafeNoFsync(),
-                new ServerSettings.Auth(tokens, bcryptCost(config.bcryptCost()), config.clientTls().clientCertAuth()));
+                new ServerSettings.Auth(tokens, bcryptCost(config.bcryptCost()), config.clientTls().clientCertAuth()),
+                peerTls);
     }
 
     /** As etcd: a cost bcrypt does not take (4 to 31) is replaced by the default, 10, with a warning. */

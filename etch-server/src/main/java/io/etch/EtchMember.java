@@ -1,6 +1,7 @@
 package io.etch;
 
 import io.etch.api.ClientEndpoint;
+import io.etch.api.ClientListener;
 import io.etch.api.MetricsEndpoint;
 import io.etch.server.EtchServer;
 import io.etch.server.ServerSettings;
@@ -35,20 +36,30 @@ public final class EtchMember implements AutoCloseable {
         return start(settings, clientAddresses, List.of());
     }
 
-    /** {@code metricsAddresses}: the listeners of --listen-metrics-urls, often none. */
+    /** Plaintext listeners only. */
     public static EtchMember start(ServerSettings settings, List<InetSocketAddress> clientAddresses,
                                    List<InetSocketAddress> metricsAddresses) throws IOException {
+        return startListening(settings, clientAddresses.stream().map(ClientListener::plaintext).toList(),
+                metricsAddresses.stream().map(ClientListener::plaintext).toList());
+    }
+
+    /**
+     * {@code clientListeners}: --listen-client-urls, plaintext or TLS; {@code metricsListeners}:
+     * --listen-metrics-urls, often none.
+     */
+    public static EtchMember startListening(ServerSettings settings, List<ClientListener> clientListeners,
+                                            List<ClientListener> metricsListeners) throws IOException {
         // gRPC handlers and reads run here, never on Netty's event loops.
         int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         ExecutorService executor = Executors.newFixedThreadPool(threads, named("etch-rpc-" + settings.name()));
         EtchServer server = null;
         try {
             server = EtchServer.start(settings, executor);
-            ClientEndpoint endpoint = ClientEndpoint.start(server, clientAddresses, executor);
+            ClientEndpoint endpoint = ClientEndpoint.start(server, clientListeners, executor);
             MetricsEndpoint metricsEndpoint = null;
-            if (!metricsAddresses.isEmpty()) {
+            if (!metricsListeners.isEmpty()) {
                 try {
-                    metricsEndpoint = MetricsEndpoint.start(server, metricsAddresses);
+                    metricsEndpoint = MetricsEndpoint.start(server, metricsListeners);
                 } catch (IOException e) {
                     closeQuietly(endpoint);
                     throw e;
@@ -61,8 +72,9 @@ public final class EtchMember implements AutoCloseable {
                         EtchServer.hex(settings.memberId()), EtchServer.hex(settings.clusterId()),
                         EtchServer.hex(ready.status().getLeader()));
                 log.info("enabled capabilities for version {}", Version.CAPABILITY);
-                log.info("ready to serve client requests on {}", clientAddresses.stream()
-                        .map(a -> a.getHostString() + ":" + a.getPort()).toList());
+                log.info("ready to serve client requests on {}", clientListeners.stream()
+                        .map(l -> (l.secure() ? "https://" : "http://") + l.address().getHostString() + ":"
+                                + l.address().getPort()).toList());
             });
             return new EtchMember(executor, server, endpoint, metricsEndpoint);
         } catch (IOException | RuntimeException e) {

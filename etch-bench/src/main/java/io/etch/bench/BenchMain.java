@@ -43,9 +43,17 @@ public final class BenchMain {
     @Option(names = "--target-leader", scope = ScopeType.INHERIT, description = "Connect only to the leader node")
     boolean targetLeader;
 
-    @Option(names = {"--cert", "--key", "--cacert"}, scope = ScopeType.INHERIT, hidden = true, paramLabel = "FILE",
-        description = "TLS files (not supported: Etch serves plaintext only)")
-    List<String> tlsFiles;
+    @Option(names = "--cacert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+        description = "Verify certificates of TLS-enabled secure servers using this CA bundle")
+    String cacert;
+
+    @Option(names = "--cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+        description = "Identify secure client using this TLS certificate file")
+    String cert;
+
+    @Option(names = "--key", scope = ScopeType.INHERIT, paramLabel = "FILE",
+        description = "Identify secure client using this TLS key file")
+    String key;
 
     @Option(names = "--user", scope = ScopeType.INHERIT, hidden = true, description = "Username[:password] (not supported)")
     String user;
@@ -84,9 +92,6 @@ public final class BenchMain {
         if (clients <= 0) {
             throw new IllegalArgumentException("expected positive --clients, got (" + clients + ")");
         }
-        if (tlsFiles != null && !tlsFiles.isEmpty()) {
-            throw new IllegalArgumentException("TLS (--cert, --key, --cacert) is not supported");
-        }
         if (user != null) {
             throw new IllegalArgumentException("--user is not supported");
         }
@@ -103,6 +108,6 @@ public final class BenchMain {
         }
         boolean progress = !noProgress && ProgressBar.stderrIsTerminal();
         return new BenchSettings(eps, conns, clients, precise, sample, progress, dial / 1_000_000L, targetLeader,
-            resultLine, warmup);
+            resultLine, warmup, Connections.tls(cacert, cert, key));
     }
 }

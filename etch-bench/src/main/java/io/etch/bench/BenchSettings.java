@@ -1,5 +1,6 @@
 package io.etch.bench;
 
+import io.netty.handler.ssl.SslContext;
 import java.util.List;
 
 /**
@@ -15,8 +16,9 @@ import java.util.List;
  * @param targetLeader      connect only to the leader's endpoint
  * @param resultLine        also print one machine-readable line per report
  * @param warmup            untimed requests before the run (serializable reads of a key nobody writes)
+ * @param tls               TLS for {@code https://} endpoints (--cacert, --cert, --key); null when none is given
  */
 record BenchSettings(List<String> endpoints, int conns, int clients, boolean precise, boolean sample, boolean progress,
                      long dialTimeoutMillis, boolean targetLeader, boolean resultLine,
-                     int warmup) {
+                     int warmup, SslContext tls) {
 }

@@ -11,7 +11,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
 import java.io.PrintStream;
+import javax.net.ssl.SSLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -35,13 +40,52 @@ final class Connections {
     private Connections() {
     }
 
-    /** A plaintext channel to {@code host:port} (an {@code http://} prefix is allowed). */
-    static ManagedChannel open(String endpoint) {
+    /**
+     * The client TLS of --cacert, --cert and --key (etcd's tool flags), or null when none is given.
+     * Without --cacert the system's roots verify the server.
+     */
+    static SslContext tls(String cacert, String cert, String key) {
+        if (cacert == null && cert == null && key == null) {
+            return null;
+        }
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("--cert and --key must be given together");
+        }
+        try {
+            SslContextBuilder b = GrpcSslContexts.forClient();
+            if (cacert != null) {
+                b.trustManager(new File(cacert));
+            }
+            if (cert != null) {
+                b.keyManager(new File(cert), new File(key));
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("TLS files: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A channel to {@code host:port}: plaintext for a bare address or {@code http://}, TLS for
+     * {@code https://} (which needs {@code tls}, the settings' {@link BenchSettings#tls()}).
+     */
+    static ManagedChannel open(String endpoint, SslContext tls) {
         String hostPort = endpoint;
+        boolean secure = false;
         if (hostPort.startsWith("http://")) {
             hostPort = hostPort.substring("http://".length());
+        } else if (hostPort.startsWith("https://")) {
+            hostPort = hostPort.substring("https://".length());
+            secure = true;
         } else if (hostPort.contains("://")) {
-            throw new IllegalArgumentException("unsupported endpoint (plain http only): " + endpoint);
+            throw new IllegalArgumentException("unsupported endpoint (http or https only): " + endpoint);
+        }
+        if (secure && tls == null) {
+            try {
+                tls = GrpcSslContexts.forClient().build(); // the system's roots
+            } catch (SSLException e) {
+                throw new IllegalArgumentException("TLS: " + e.getMessage());
+            }
         }
         if (hostPort.endsWith("/")) {
             hostPort = hostPort.substring(0, hostPort.length() - 1);
@@ -60,10 +104,15 @@ final class Connections {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("endpoint needs a numeric port, got " + endpoint);
         }
-        return NettyChannelBuilder.forAddress(host, port)
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port);
+        if (secure) {
+            builder.sslContext(tls);
+        } else {
+            builder.usePlaintext();
+        }
+        return builder
             .eventLoopGroup(EVENT_LOOPS)
             .channelType(NioSocketChannel.class)
-            .usePlaintext()
             // A failed request counts as failed, as in etcd's tool; and without retries gRPC keeps no
             // per-call buffer of what it sent, which is CPU the client would take from the server.
             .disableRetry()
@@ -82,10 +131,11 @@ final class Connections {
      * not count as request latency.
      */
     static List<ManagedChannel> open(BenchSettings s, int count, PrintStream err) throws InterruptedException {
-        List<String> eps = s.targetLeader() ? List.of(leaderEndpoint(s.endpoints(), s.dialTimeoutMillis())) : s.endpoints();
+        List<String> eps = s.targetLeader() ? List.of(leaderEndpoint(s.endpoints(), s.dialTimeoutMillis(), s.tls()))
+            : s.endpoints();
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            channels.add(open(eps.get(i % eps.size())));
+            channels.add(open(eps.get(i % eps.size()), s.tls()));
         }
         try {
             awaitConnected(channels, s.dialTimeoutMillis(), err);
@@ -144,12 +194,13 @@ final class Connections {
     }
 
     /** The endpoint whose member is the leader, asking each endpoint's Status in turn. */
-    static String leaderEndpoint(List<String> endpoints, long dialTimeoutMillis) throws InterruptedException {
+    static String leaderEndpoint(List<String> endpoints, long dialTimeoutMillis, SslContext tls)
+            throws InterruptedException {
         long timeout = dialTimeoutMillis > 0 ? dialTimeoutMillis : 5_000;
         long leader = 0;
         String lastError = null;
         for (String ep : endpoints) {
-            ManagedChannel ch = open(ep);
+            ManagedChannel ch = open(ep, tls);
             try {
                 StatusResponse st = status(ch, timeout);
                 if (st.getLeader() != 0) {

@@ -87,7 +87,7 @@ final class FailoverCommand implements Callable<Integer> {
         });
         try {
             for (String ep : eps) {
-                channels.add(Connections.open(ep));
+                channels.add(Connections.open(ep, settings.tls()));
             }
             Connections.awaitConnected(channels, settings.dialTimeoutMillis(), System.err);
             int leader = findLeader(channels, timeoutNanos);

@@ -104,7 +104,7 @@ final class PutCommand implements Callable<Integer> {
     /** Every interval: read the current revision, compact to {@code --compact-index-delta} behind it. */
     private Thread startCompactor(BenchSettings settings, long intervalNanos) {
         Thread t = new Thread(() -> {
-            ManagedChannel ch = Connections.open(settings.endpoints().get(0));
+            ManagedChannel ch = Connections.open(settings.endpoints().get(0), settings.tls());
             try {
                 KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(ch);
                 while (true) {

@@ -104,9 +104,9 @@ final class WatchLatencyCommand implements Callable<Integer> {
         List<ManagedChannel> all = new ArrayList<>();
         try {
             for (int i = 0; i < settings.conns(); i++) {
-                watchChannels.add(Connections.open(settings.endpoints().get(i % settings.endpoints().size())));
+                watchChannels.add(Connections.open(settings.endpoints().get(i % settings.endpoints().size()), settings.tls()));
             }
-            ManagedChannel putChannel = Connections.open(settings.endpoints().get(0));
+            ManagedChannel putChannel = Connections.open(settings.endpoints().get(0), settings.tls());
             all.addAll(watchChannels);
             all.add(putChannel);
             Connections.awaitConnected(all, settings.dialTimeoutMillis(), System.err);

@@ -117,7 +117,7 @@ class ReportTest {
         res.failure(2, new ErrorText.BenchException("boom"));
         // index 3 never ran
         res.wallNanos = 1_000_000_000L;
-        BenchSettings s = new BenchSettings(java.util.List.of("x:1"), 1, 1, false, false, false, 0, false, false, 0);
+        BenchSettings s = new BenchSettings(java.util.List.of("x:1"), 1, 1, false, false, false, 0, false, false, 0, null);
         Report even = res.report(i -> i % 2 == 0, s);
         assertThat(even.successes()).isEqualTo(1);
         assertThat(even.failures()).isEqualTo(1);

@@ -4,18 +4,10 @@ import io.etch.auth.AuthInfo;
 import io.etch.server.EtchServer;
 import io.grpc.Context;
 import io.grpc.Contexts;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * What a call says about its caller: the token metadata etcd's clients send ("token", or
@@ -38,7 +30,7 @@ final class Callers implements ServerInterceptor {
         if (token == null) {
             token = headers.get(AUTHORIZATION);
         }
-        Credentials c = new Credentials(token, commonName(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)));
+        Credentials c = new Credentials(token, TlsPeers.commonName(call));
         return Contexts.interceptCall(Context.current().withValue(CREDENTIALS, c), call, headers, next);
     }
 
@@ -65,25 +57,5 @@ final class Callers implements ServerInterceptor {
     static Credentials credentials() {
         Credentials c = CREDENTIALS.get();
         return c == null ? new Credentials(null, null) : c;
-    }
-
-    private static String commonName(SSLSession session) {
-        if (session == null) {
-            return null;
-        }
-        try {
-            Certificate[] chain = session.getPeerCertificates();
-            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-                return null;
-            }
-            for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return rdn.getValue().toString();
-                }
-            }
-            return null;
-        } catch (SSLPeerUnverifiedException | InvalidNameException e) {
-            return null;
-        }
     }
 }

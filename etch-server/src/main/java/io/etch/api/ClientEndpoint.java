@@ -11,29 +11,37 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import io.etch.tls.TlsConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The client-facing listener: gRPC services and HTTP endpoints on every --listen-client-urls address. */
+/**
+ * The client-facing listeners: gRPC services and HTTP endpoints on every --listen-client-urls
+ * address, plaintext for {@code http://} and TLS for {@code https://} ones.
+ */
 public final class ClientEndpoint implements AutoCloseable {
 
     /** gRPC accepts a little more than --max-request-bytes so the server can answer with etcd's own error. */
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
-    private final Server grpc;
+    private final List<Server> grpc;
     private final Server gatewayServer;
     private final ManagedChannel gatewayChannel;
     private final WatchService watch;
 
-    private ClientEndpoint(Server grpc, Server gatewayServer, ManagedChannel gatewayChannel, WatchService watch) {
+    private ClientEndpoint(List<Server> grpc, Server gatewayServer, ManagedChannel gatewayChannel, WatchService watch) {
         this.grpc = grpc;
         this.gatewayServer = gatewayServer;
         this.gatewayChannel = gatewayChannel;
         this.watch = watch;
     }
 
-    public static ClientEndpoint start(EtchServer server, List<InetSocketAddress> addresses, Executor executor)
+    public static ClientEndpoint start(EtchServer server, List<ClientListener> listeners, Executor executor)
             throws IOException {
         WatchService watch = new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
         List<ServerServiceDefinition> plain = List.of(new KvService(server).bindService(),
@@ -62,12 +70,39 @@ public final class ClientEndpoint implements AutoCloseable {
                 .maxInboundMessageSize(Integer.MAX_VALUE).build();
         JsonGateway gateway = new JsonGateway(gatewayChannel, server.settings().maxConcurrentStreams());
 
+        // One gRPC server per kind of listener (plaintext or TLS, what it serves): Netty's server
+        // builder takes one protocol negotiator for all its addresses.
+        record Kind(Optional<TlsConfig> tls, ClientListener.Serves serves) {
+        }
+        Map<Kind, List<InetSocketAddress>> groups = new LinkedHashMap<>();
+        for (ClientListener l : listeners) {
+            groups.computeIfAbsent(new Kind(Optional.ofNullable(l.tls()), l.serves()), k -> new ArrayList<>())
+                    .add(l.address());
+        }
+        List<Server> servers = new ArrayList<>();
+        try {
+            for (Map.Entry<Kind, List<InetSocketAddress>> g : groups.entrySet()) {
+                servers.add(grpcServer(server, gateway, services, g.getValue(), g.getKey().tls().orElse(null),
+                        g.getKey().serves(), executor, maxInbound).start());
+            }
+        } catch (IOException | RuntimeException e) {
+            servers.forEach(Server::shutdownNow);
+            gatewayServer.shutdownNow();
+            gatewayChannel.shutdownNow();
+            throw e;
+        }
+        return new ClientEndpoint(servers, gatewayServer, gatewayChannel, watch);
+    }
+
+    private static Server grpcServer(EtchServer server, JsonGateway gateway, List<ServerServiceDefinition> services,
+                                     List<InetSocketAddress> addresses, TlsConfig tls, ClientListener.Serves serves,
+                                     Executor executor, int maxInbound) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(addresses.get(0));
         for (InetSocketAddress extra : addresses.subList(1, addresses.size())) {
             builder.addListenAddress(extra);
         }
         builder.protocolNegotiator(new PortSharingNegotiator(() -> new HttpEndpoints(server, gateway),
-                        server.settings().enableGrpcGateway() ? gateway::newStreamHandler : null))
+                        server.settings().enableGrpcGateway() ? gateway::newStreamHandler : null, tls, serves))
                 .executor(executor)
                 .maxInboundMessageSize(maxInbound)
                 // etcd's --max-concurrent-streams: HTTP/2 streams per client connection.
@@ -79,7 +114,7 @@ public final class ClientEndpoint implements AutoCloseable {
                 .keepAliveTimeout(server.settings().grpcKeepAlive().timeout().toNanos(), TimeUnit.NANOSECONDS)
                 .permitKeepAliveWithoutCalls(true);
         services.forEach(builder::addService);
-        return new ClientEndpoint(builder.build().start(), gatewayServer, gatewayChannel, watch);
+        return builder.build();
     }
 
     @Override
@@ -92,10 +127,12 @@ public final class ClientEndpoint implements AutoCloseable {
             gatewayServer.shutdownNow();
         }
         gatewayChannel.shutdownNow();
-        grpc.shutdown();
+        grpc.forEach(Server::shutdown);
         watch.stop(); // and any gRPC watch opened meanwhile
-        if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
-            grpc.shutdownNow();
+        for (Server s : grpc) {
+            if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+                s.shutdownNow();
+            }
         }
     }
 }

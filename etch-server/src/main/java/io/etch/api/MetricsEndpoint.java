@@ -10,13 +10,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLEngine;
 
 /**
- * The listeners of {@code --listen-metrics-urls}: plain HTTP with /metrics and the health
+ * The listeners of {@code --listen-metrics-urls}: HTTP (over TLS with the client TLS settings for
+ * {@code https://} URLs, as etcd) with /metrics and the health
  * endpoints only, so that a scraper or a probe can reach a member whose client port is closed to
  * it (or busy).
  */
@@ -30,7 +33,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.channels = channels;
     }
 
-    public static MetricsEndpoint start(EtchServer server, List<InetSocketAddress> addresses) throws IOException {
+    public static MetricsEndpoint start(EtchServer server, List<ClientListener> listeners) throws IOException {
+        List<InetSocketAddress> addresses = listeners.stream().map(ClientListener::address).toList();
         EventLoopGroup loop = new NioEventLoopGroup(1, r -> {
             Thread t = new Thread(r, "etch-metrics-http");
             t.setDaemon(true);
@@ -40,16 +44,23 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(loop)
-                    .channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new HttpEndpoints(server, null));
+                    .channel(NioServerSocketChannel.class);
+            for (ClientListener listener : listeners) {
+                bootstrap.childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (listener.secure()) {
+                            // HTTP/1.1 only: a client offering h2 as well is answered in HTTP/1.1.
+                            SSLEngine engine = listener.tls().newServerEngine();
+                            engine.setHandshakeApplicationProtocolSelector(
+                                    (e, offered) -> offered.contains("http/1.1") ? "http/1.1" : "");
+                            ch.pipeline().addLast(new SslHandler(engine));
                         }
-                    });
-            for (InetSocketAddress address : addresses) {
-                channels.add(bootstrap.bind(address).syncUninterruptibly().channel());
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
+                                new HttpEndpoints(server, null));
+                    }
+                });
+                channels.add(bootstrap.bind(listener.address()).syncUninterruptibly().channel());
             }
         } catch (RuntimeException e) {
             channels.forEach(Channel::close);

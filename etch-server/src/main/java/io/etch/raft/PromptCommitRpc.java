@@ -1,7 +1,13 @@
 package io.etch.raft;
 
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.client.GrpcClientRpc;
+import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.grpc.server.GrpcServicesImpl;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.grpc.server.GrpcLogAppender;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.rpc.RpcFactory;
@@ -28,6 +34,9 @@ import org.apache.ratis.server.raftlog.RaftLogIOException;
  * heartbeat (100 ms at most, usually at once). Here the appender sends an empty append carrying
  * the new commit index as soon as it has one that the follower lacks, once per commit index.
  *
+ * <p>With peer TLS ({@link PeerTls} in the parameters) the servers and clients of the transport
+ * use the member's TLS contexts.
+ *
  * <p>Ratis reads the transport from its properties by class name, hence the public no-argument
  * constructor.
  */
@@ -47,8 +56,37 @@ public final class PromptCommitRpc implements RpcType {
     }
 
     private static final class Factory extends GrpcFactory {
+        private final PeerTls tls;
+        private final GrpcServices.Customizer customizer;
+
         Factory(Parameters parameters) {
             super(parameters);
+            this.tls = PeerTls.from(parameters);
+            this.customizer = GrpcConfigKeys.Server.servicesCustomizer(parameters);
+        }
+
+        /** With peer TLS, Ratis' server built on {@link PeerTls}' contexts (Ratis' own TLS settings cannot restrict versions). */
+        @Override
+        public GrpcServices newRaftServerRpc(RaftServer server) {
+            if (tls == null) {
+                return super.newRaftServerRpc(server);
+            }
+            return GrpcServicesImpl.newBuilder()
+                    .setServer(server)
+                    .setCustomizer(customizer)
+                    .setAdminSslContext(tls.forServer)
+                    .setClientSslContext(tls.forServer)
+                    .setServerSslContextForServer(tls.forServer)
+                    .setServerSslContextForClient(tls.forClient)
+                    .build();
+        }
+
+        @Override
+        public GrpcClientRpc newRaftClientRpc(ClientId clientId, RaftProperties properties) {
+            if (tls == null) {
+                return super.newRaftClientRpc(clientId, properties);
+            }
+            return new GrpcClientRpc(clientId, properties, tls.forClient, tls.forClient);
         }
 
         @Override

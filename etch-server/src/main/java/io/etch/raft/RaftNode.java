@@ -34,7 +34,6 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -71,6 +70,7 @@ public final class RaftNode implements AutoCloseable {
     private final ProposalQueue proposals;
     private final ReadIndexRounds reads;
     private final EtchMetrics metrics;
+    private final PeerTls peerTls;
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
         this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped(), FatalHandler.HALT);
@@ -89,13 +89,14 @@ public final class RaftNode implements AutoCloseable {
         // client's continuation, and no Ratis thread ever calls back into Ratis.
         this.completions = Executors.newFixedThreadPool(2, daemon("etch-raft-replies"));
         this.applied = new AppliedIndex(applier.appliedIndex(), completions);
+        this.peerTls = settings.peerTls() == null ? null : PeerTls.of(settings.peerTls());
         RaftProperties props = serverProperties(settings, bindAddress);
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(group)
                 .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics, fatal))
                 .setProperties(props)
-                .setParameters(peerTraffic(settings.selfId()))
+                .setParameters(peerParameters(settings))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         this.forwarder = newClient(settings);
@@ -109,17 +110,33 @@ public final class RaftNode implements AutoCloseable {
         RatisMetricsBridge.register(settings.selfId(), metrics);
     }
 
-    /** Ratis' gRPC server for this member, with the peer port's inbound bytes counted. */
-    private static Parameters peerTraffic(long selfId) {
+    /** Ratis' gRPC server for this member, with the peer port's inbound bytes counted, and peer TLS. */
+    private Parameters peerParameters(RaftSettings s) {
         Parameters p = new Parameters();
-        GrpcConfigKeys.Server.setServicesCustomizer(p,
-                (builder, types) -> builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(selfId)));
+        boolean checkAddresses = s.peerTls() != null && s.peerTls().checksClientAddresses();
+        GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> {
+            builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(s.selfId()));
+            return checkAddresses ? builder.intercept(new PeerAddressCheck()) : builder;
+        });
+        if (peerTls != null) {
+            peerTls.putInto(p);
+        }
+        return p;
+    }
+
+    /** Parameters of this member's Raft clients: peer TLS, when peers talk TLS. */
+    private Parameters clientParameters() {
+        Parameters p = new Parameters();
+        if (peerTls != null) {
+            peerTls.putInto(p);
+        }
         return p;
     }
 
     private RaftClient newClient(RaftSettings s) {
         return RaftClient.newBuilder()
                 .setProperties(clientProperties(s))
+                .setParameters(clientParameters())
                 .setRaftGroup(group)
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -189,7 +206,8 @@ public final class RaftNode implements AutoCloseable {
 
     private static RaftProperties clientProperties(RaftSettings s) {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        // The transport of the servers, so that the clients' connections to peers use peer TLS too.
+        RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
         return p;
     }

@@ -3,6 +3,7 @@ package io.etch.raft;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import io.etch.tls.TlsConfig;
 
 /**
  * What the consensus layer needs to know about this member and its group.
@@ -17,6 +18,7 @@ import java.util.List;
  * @param maxRequestBytes the largest single request accepted (etcd's --max-request-bytes)
  * @param preVote        etcd's --pre-vote
  * @param unsafeNoFsync  etcd's --unsafe-no-fsync: acknowledge log writes before they are synced
+ * @param peerTls        TLS between members (https peer URLs), or null for plaintext
  */
 public record RaftSettings(
         long selfId,
@@ -28,7 +30,8 @@ public record RaftSettings(
         Duration requestTimeout,
         long maxRequestBytes,
         boolean preVote,
-        boolean unsafeNoFsync) {
+        boolean unsafeNoFsync,
+        TlsConfig peerTls) {
 
     /** The largest Raft entry this member proposes: a batch, or one request that is larger. */
     long maxEntryBytes() {

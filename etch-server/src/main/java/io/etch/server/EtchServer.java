@@ -165,7 +165,8 @@ public final class EtchServer implements AutoCloseable {
                 .map(m -> new RaftMember(m.id(), hostPort(m.peerUrls().get(0))))
                 .toList();
         return new RaftSettings(s.memberId(), s.clusterId(), members, s.raftLogDir(),
-                s.heartbeat(), s.election(), s.requestTimeout(), s.maxRequestBytes(), s.preVote(), s.unsafeNoFsync());
+                s.heartbeat(), s.election(), s.requestTimeout(), s.maxRequestBytes(), s.preVote(), s.unsafeNoFsync(),
+                s.peerTls());
     }
 
     private static String hostPort(String url) {

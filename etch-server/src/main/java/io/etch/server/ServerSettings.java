@@ -1,6 +1,7 @@
 package io.etch.server;
 
 import io.etch.metrics.EtchMetrics;
+import io.etch.tls.TlsConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,8 @@ import io.etch.auth.TokenProvider;
 /**
  * Everything the server core needs, resolved from flags: who this member is, where it keeps its
  * data, and the limits it enforces.
+ *
+ * @param peerTls TLS of the peer port and of this member's connections to its peers; null for plaintext
  */
 public record ServerSettings(
         String name,
@@ -35,7 +38,8 @@ public record ServerSettings(
         GrpcKeepAlive grpcKeepAlive,
         boolean preVote,
         boolean unsafeNoFsync,
-        Auth auth) {
+        Auth auth,
+        TlsConfig peerTls) {
 
     /**
      * etcd's --auth-token (made into a provider when the member starts: simple tokens live in its

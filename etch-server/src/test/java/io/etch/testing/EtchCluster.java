@@ -1,10 +1,12 @@
 package io.etch.testing;
 
 import io.etch.EtchMember;
+import io.etch.api.ClientListener;
 import io.etch.config.MemberIds;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.Member;
 import io.etch.server.ServerSettings;
+import io.etch.tls.TlsConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * In-process members on loopback ports, each with its own data directory, talking real gRPC to
@@ -36,8 +39,25 @@ public final class EtchCluster implements AutoCloseable {
     private boolean httpApis = true;
     /** --auth-token, --bcrypt-cost, --client-cert-auth. */
     private ServerSettings.Auth auth = ServerSettings.Auth.DEFAULTS;
+    private final Tls tls;
+    /** --listen-client-http-urls: one HTTP-only port per member, the client port then serves gRPC only. */
+    private boolean splitHttp;
+    private final List<InetSocketAddress> httpAddresses = new ArrayList<>();
+
+    /**
+     * TLS of a cluster: {@code client} for the client port of every member (null: plaintext),
+     * {@code peer} for member i's peer port and its connections to peers (null: plaintext peers).
+     */
+    public record Tls(TlsConfig client, IntFunction<TlsConfig> peer) {
+        public static final Tls NONE = new Tls(null, null);
+    }
 
     private EtchCluster(int size, Duration watchProgressInterval) throws IOException {
+        this(size, watchProgressInterval, Tls.NONE);
+    }
+
+    private EtchCluster(int size, Duration watchProgressInterval, Tls tls) throws IOException {
+        this.tls = tls;
         this.watchProgressInterval = watchProgressInterval;
         this.root = Files.createTempDirectory("etch-cluster");
         this.running = new EtchMember[size];
@@ -46,13 +66,15 @@ public final class EtchCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             InetSocketAddress client = new InetSocketAddress("127.0.0.1", freePort());
             InetSocketAddress peer = new InetSocketAddress("127.0.0.1", freePort());
-            String peerUrl = "http://127.0.0.1:" + peer.getPort();
+            String peerUrl = (tls.peer() != null ? "https" : "http") + "://127.0.0.1:" + peer.getPort();
             long id = MemberIds.memberId(List.of(peerUrl), token);
             ids.add(id);
-            members.add(new Member(id, "m" + i, List.of(peerUrl), List.of("http://127.0.0.1:" + client.getPort())));
+            members.add(new Member(id, "m" + i, List.of(peerUrl),
+                    List.of((tls.client() != null ? "https" : "http") + "://127.0.0.1:" + client.getPort())));
             clientAddresses.add(client);
             peerAddresses.add(peer);
             metricsAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
+            httpAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
         }
         this.clusterId = MemberIds.clusterId(ids);
     }
@@ -94,9 +116,46 @@ public final class EtchCluster implements AutoCloseable {
 
     /** As {@link #start(int)}, with the given token provider and bcrypt cost (tests use a low one). */
     public static EtchCluster startWithAuth(int size, ServerSettings.Auth auth) throws IOException {
-        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        return startWithTlsAndAuth(size, Tls.NONE, auth);
+    }
+
+    /** As {@link #startWithTls(int, Tls)}, with auth settings too (client certificate auth, say). */
+    public static EtchCluster startWithTlsAndAuth(int size, Tls tls, ServerSettings.Auth auth) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10), tls);
         cluster.auth = auth;
         return start(cluster);
+    }
+
+    /** As {@link #start(int)}, with --listen-client-http-urls (see {@link #httpPort}); with client TLS or not. */
+    public static EtchCluster startWithSeparateHttp(int size, TlsConfig clientTls) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10), new Tls(clientTls, null));
+        cluster.splitHttp = true;
+        return start(cluster);
+    }
+
+    /** As {@link #start(int)}, with client and/or peer TLS. */
+    public static EtchCluster startWithTls(int size, Tls tls) throws IOException {
+        return start(new EtchCluster(size, Duration.ofMinutes(10), tls));
+    }
+
+    /**
+     * Starts every member with client and/or peer TLS, and waits only for the members in
+     * {@code ready} (the others may be unable to join, which is what the caller checks).
+     */
+    public static EtchCluster startWithTls(int size, Tls tls, java.util.Set<Integer> ready) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10), tls);
+        try {
+            for (int i = 0; i < size; i++) {
+                cluster.startMemberAsync(i);
+            }
+            for (int i : ready) {
+                cluster.awaitReady(i);
+            }
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
     }
 
     private static EtchCluster start(EtchCluster cluster) throws IOException {
@@ -121,12 +180,16 @@ public final class EtchCluster implements AutoCloseable {
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
-                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth);
+                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i));
     }
 
     private void startMemberAsync(int i) throws IOException {
-        running[i] = EtchMember.start(settings(i), List.of(clientAddresses.get(i)),
-                metricsListeners ? List.of(metricsAddresses.get(i)) : List.of());
+        List<ClientListener> client = splitHttp
+                ? List.of(new ClientListener(clientAddresses.get(i), tls.client(), ClientListener.Serves.GRPC),
+                        new ClientListener(httpAddresses.get(i), tls.client(), ClientListener.Serves.HTTP))
+                : List.of(new ClientListener(clientAddresses.get(i), tls.client()));
+        running[i] = EtchMember.startListening(settings(i), client,
+                metricsListeners ? List.of(new ClientListener(metricsAddresses.get(i), tls.client())) : List.of());
     }
 
     private void awaitReady(int i) {
@@ -191,12 +254,21 @@ public final class EtchCluster implements AutoCloseable {
     }
 
     public String endpoint(int i) {
-        return "http://127.0.0.1:" + clientAddresses.get(i).getPort();
+        return (tls.client() != null ? "https" : "http") + "://127.0.0.1:" + clientAddresses.get(i).getPort();
     }
 
     /** The --listen-metrics-urls port of member i (only with {@link #startWithMetricsListeners}). */
     public int metricsPort(int i) {
         return metricsAddresses.get(i).getPort();
+    }
+
+    /** The --listen-client-http-urls port of member i (only with {@link #startWithSeparateHttp}). */
+    public int httpPort(int i) {
+        return httpAddresses.get(i).getPort();
+    }
+
+    public int peerPort(int i) {
+        return peerAddresses.get(i).getPort();
     }
 
     public int clientPort(int i) {
