@@ -82,7 +82,8 @@ class TlsEtcdctlIT {
         String url = "https://127.0.0.1:" + EtchProcess.freePort();
         try (EtchProcess etch = new EtchProcess(flags(url, List.of("--auto-tls")), dir.resolve("etch.log"))) {
             etch.start();
-            List<String> insecure = List.of("--insecure-skip-tls-verify");
+            // etcdctl 3.4 dials plaintext without certificate flags unless --insecure-transport=false.
+            List<String> insecure = List.of("--insecure-transport=false", "--insecure-skip-tls-verify");
             assertThat(etcdctl(url, insecure, "put", "auto", "tls").output()).contains("OK");
             assertThat(etcdctl(url, insecure, "get", "auto").output()).isEqualTo("auto\ntls\n");
             assertThat(dir.resolve("data").resolve("fixtures").resolve("client").resolve("cert.pem")).exists();
