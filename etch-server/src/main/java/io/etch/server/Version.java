@@ -1,8 +1,11 @@
 package io.etch.server;
 
-/** The etcd API version Etch speaks; clients gate features on it. */
+/**
+ * The etcd API version Etch speaks; clients gate features on it. SERVER is the newest etcd 3.5
+ * release whose behaviour Etch is checked against (its e2e suite, its auth rules).
+ */
 public final class Version {
-    public static final String SERVER = "3.5.17";
+    public static final String SERVER = "3.5.30";
     /** Etch's own release. */
     public static final String ETCH = "0.1.0";
     public static final String CLUSTER = "3.5.0";

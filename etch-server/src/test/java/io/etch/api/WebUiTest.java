@@ -17,6 +17,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import io.etch.api.etcdserverpb.AuthEnableRequest;
+import io.etch.api.etcdserverpb.AuthGrpc;
+import io.etch.api.etcdserverpb.AuthUserAddRequest;
+import io.etch.api.etcdserverpb.AuthUserGrantRoleRequest;
+import io.etch.api.etcdserverpb.AuthenticateRequest;
+import io.etch.auth.SimpleTokens;
+import io.etch.server.ServerSettings;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -105,6 +114,45 @@ class WebUiTest {
                 chrome.waitFor("series.rate.length >= 2 && series.watchers.length >= 2", WAIT);
                 chrome.screenshot(SHOTS.resolve("charts.png"));
                 assertThat(chrome.text("#error")).isEmpty();
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void withAuthOnTheUiAsksForALoginAndShowsOnlyWhatTheUserMayRead() throws Exception {
+        assumeTrue(HeadlessChrome.binary() != null, "needs Chromium (apt-get install chromium; .ci/run installs it)");
+        ServerSettings.Auth auth = new ServerSettings.Auth(() -> new SimpleTokens(300, System::nanoTime), 4, false);
+        try (EtchCluster cluster = EtchCluster.startWithAuth(1, auth);
+             HeadlessChrome chrome = HeadlessChrome.start()) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(0)).usePlaintext().build();
+            try {
+                AuthGrpc.AuthBlockingStub a = AuthGrpc.newBlockingStub(channel);
+                a.userAdd(AuthUserAddRequest.newBuilder().setName("root").setPassword("rootpw").build());
+                a.userGrantRole(AuthUserGrantRoleRequest.newBuilder().setUser("root").setRole("root").build());
+                a.authEnable(AuthEnableRequest.getDefaultInstance());
+                String token = a.authenticate(AuthenticateRequest.newBuilder().setName("root").setPassword("rootpw").build()).getToken();
+                Metadata m = new Metadata();
+                m.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+                KVGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m))
+                        .put(PutRequest.newBuilder().setKey(bs("/secret/a")).setValue(bs("1")).build());
+
+                chrome.navigate(cluster.endpoint(0) + "/ui");
+                // nothing is shown without credentials: the gateway answers "user name is empty" and the UI asks
+                chrome.waitFor("document.querySelector('#login').open", WAIT);
+                assertThat(chrome.eval("[...document.querySelectorAll('#tree li')].some(li => li.textContent.startsWith('/secret/'))")
+                        .getAsBoolean()).isFalse();
+                chrome.type("#login-name", "root");
+                chrome.type("#login-password", "wrong");
+                chrome.eval("document.querySelector('#login-form').requestSubmit()");
+                chrome.waitFor("document.querySelector('#error').textContent.includes('authentication failed')", WAIT);
+                chrome.eval("login()");
+                chrome.eval("document.querySelector('#login-password').value = ''");
+                chrome.type("#login-password", "rootpw");
+                chrome.eval("document.querySelector('#login-form').requestSubmit()");
+                chrome.waitFor("[...document.querySelectorAll('#tree li')].some(li => li.textContent.startsWith('/secret/'))", WAIT);
+                chrome.screenshot(SHOTS.resolve("login.png"));
             } finally {
                 channel.shutdownNow();
             }
