@@ -141,7 +141,9 @@ final class LeaseCommands {
             ctl.out.flush();
             long wait = Math.max(1, r.getTTL() / 3);
             if (ctl.stop.await(wait, TimeUnit.SECONDS)) {
-                break;
+                // stopped from outside (etcdctl is ended by the signal then, and prints nothing more)
+                send.onCompleted();
+                return;
             }
             send.onNext(req);
         }
