@@ -184,8 +184,13 @@ final class Client implements AutoCloseable {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port)
-            .maxInboundMessageSize(Integer.MAX_VALUE)
+        java.net.InetSocketAddress address;
+        try {
+            address = new java.net.InetSocketAddress(java.net.InetAddress.getByName(host), port);
+        } catch (java.net.UnknownHostException e) {
+            address = java.net.InetSocketAddress.createUnresolved(host, port);
+        }
+        NettyChannelBuilder b = Transport.builder(address, Transport.loops())
             .keepAliveTime(cfg.keepAliveTimeNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(cfg.keepAliveTimeoutNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(true);

@@ -37,6 +37,10 @@ public final class EtchCtl {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && !args[0].equals("version") && !args[0].equals("help") && !args[0].equals("-h")
+            && !args[0].equals("--help")) {
+            Transport.prepare();
+        }
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false,
             StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
