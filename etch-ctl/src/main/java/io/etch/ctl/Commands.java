@@ -36,6 +36,7 @@ final class Commands {
         AuthCommands.register(root);
         ConcurrencyCommands.register(root);
         EtchCommands.register(root);
+        CheckCommands.register(root);
         root.add(new Command("version", "Prints the version of etcdctl", null, inv -> {
             inv.ctl().out.println("etcdctl version: " + Usage.VERSION);
             inv.ctl().out.println("API version: " + Usage.API_VERSION);
