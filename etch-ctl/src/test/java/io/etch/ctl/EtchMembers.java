@@ -24,7 +24,8 @@ final class EtchMembers {
             List.of(new Member(id, name, List.of(peer), List.of("http://127.0.0.1:" + clientPort))),
             new InetSocketAddress("127.0.0.1", peerPort), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
             ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL, Duration.ofMinutes(10),
-            EtchMetrics.Level.BASIC, 4_294_967_295L, true, true, ServerSettings.GrpcKeepAlive.DEFAULTS, true, false);
+            EtchMetrics.Level.BASIC, 4_294_967_295L, true, true, ServerSettings.GrpcKeepAlive.DEFAULTS, true, false,
+            ServerSettings.Auth.DEFAULTS, null);
         EtchMember m = EtchMember.start(s, List.of(new InetSocketAddress("127.0.0.1", clientPort)));
         try {
             m.server().ready().get(60, TimeUnit.SECONDS);

@@ -48,7 +48,8 @@ class GoldenSessionTest {
             List.of(new Member(id, NAME, List.of(PEER), List.of("http://" + CLIENT))), new InetSocketAddress("127.0.0.1", 23801),
             Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128, ServerSettings.AutoCompaction.OFF,
             ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL, Duration.ofMinutes(10), EtchMetrics.Level.BASIC, 4_294_967_295L,
-            true, true, ServerSettings.GrpcKeepAlive.DEFAULTS, true, false);
+            true, true, ServerSettings.GrpcKeepAlive.DEFAULTS, true, false,
+            ServerSettings.Auth.DEFAULTS, null);
         try (EtchMember m = EtchMember.start(s, List.of(new InetSocketAddress("127.0.0.1", 23791)))) {
             m.server().ready().get(60, TimeUnit.SECONDS);
             List<String> mismatches = replay(Long.toHexString(id), Path.of("target/golden-etch"), true);
