@@ -153,7 +153,7 @@ public final class EtchServer implements AutoCloseable {
         metrics.info("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.",
                 "server_version", Version.SERVER);
         metrics.info("etcd_cluster_version", "Which version is running. 1 for 'cluster_version' label with current cluster version",
-                "cluster_version", Version.CLUSTER);
+                "cluster_version", Version.CAPABILITY); // etcd labels it major.minor ("3.5"), unlike /version
     }
 
     public EtchMetrics metrics() {

@@ -146,7 +146,7 @@ class MetricsAndHealthTest {
                 assertThat(after.get("etcd_server_proposals_pending")).isEqualTo(0);
                 assertThat(after.get("etcd_server_id{server_id=\"" + Long.toHexString(cluster.memberId(follower)) + "\"}"))
                         .isEqualTo(1);
-                assertThat(after.get("etcd_cluster_version{cluster_version=\"3.5.0\"}")).isEqualTo(1);
+                assertThat(after.get("etcd_cluster_version{cluster_version=\"3.5\"}")).isEqualTo(1);
                 assertThat(after.get("process_resident_memory_bytes")).isPositive();
 
                 // The leader times each AppendEntries round trip to each follower.
