@@ -27,6 +27,8 @@ class KvClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // A rerun of one failed method starts here again: clients closed by the last @AfterAll must go.
+        clients.clear();
         cluster = EtchCluster.start(3);
         for (int i = 0; i < 3; i++) {
             clients.add(Client.builder().endpoints(cluster.endpoint(i)).build());
