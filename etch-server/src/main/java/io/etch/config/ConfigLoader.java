@@ -164,6 +164,8 @@ public final class ConfigLoader {
     private static EtchConfig build(FlagValues v, Source source, String configFile, boolean printVersion,
             boolean printHelp, List<String> warnings) throws ConfigException {
         boolean fromFlags = source == Source.FLAGS;
+        Set<String> explicitlySet = v.setNames();
+        FlagMigration.reconcile(v, warnings);
         String name = v.string("name");
         List<String> listenClient = v.list("listen-client-urls");
         List<String> advertiseClient = v.list("advertise-client-urls");
@@ -184,10 +186,7 @@ public final class ConfigLoader {
         List<String> logOutputs = !v.isSet("log-outputs") && v.isSet("log-output")
                 ? v.list("log-output") : v.list("log-outputs");
         String logLevel = !v.isSet("log-level") && v.bool("debug") ? "debug" : v.string("log-level");
-        Duration watchProgress = !v.isSet("experimental-watch-progress-notify-interval")
-                && v.isSet("watch-progress-notify-interval")
-                ? v.duration("watch-progress-notify-interval")
-                : v.duration("experimental-watch-progress-notify-interval");
+        Duration watchProgress = v.duration("watch-progress-notify-interval");
 
         validate(v, logOutputs, logLevel, initialCluster, missingAdvertiseClient && !mayBeProxy,
                 warnings);
@@ -270,7 +269,7 @@ public final class ConfigLoader {
                 printVersion,
                 printHelp,
                 extras,
-                v.setNames(),
+                explicitlySet,
                 warnings);
     }
 

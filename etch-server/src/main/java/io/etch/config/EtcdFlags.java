@@ -60,7 +60,14 @@ final class EtcdFlags {
             // etcd 3.4 file keys
             "experimental-backend-bbolt-freelist-type", "log-output", "debug", "log-package-levels",
             // later 3.5 releases
-            "experimental-warning-unary-request-duration", "experimental-wait-cluster-ready-timeout");
+            "experimental-warning-unary-request-duration", "experimental-wait-cluster-ready-timeout",
+            // etcd 3.6 file keys
+            "snapshot-catchup-entries", "compact-hash-check-time", "corrupt-check-time", "compaction-batch-limit",
+            "compaction-sleep-interval", "watch-progress-notify-interval", "warning-apply-duration",
+            "warning-unary-request-duration", "bootstrap-defrag-threshold-megabytes", "memory-mlock",
+            "downgrade-check-time", "max-learners", "enable-distributed-tracing", "distributed-tracing-address",
+            "distributed-tracing-service-name", "distributed-tracing-instance-id",
+            "distributed-tracing-sampling-rate", "feature-gates", "log-format");
 
     /** File keys whose name differs from the flag they set. */
     static final Map<String, String> YAML_ALIASES =

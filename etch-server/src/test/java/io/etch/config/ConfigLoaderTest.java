@@ -299,7 +299,7 @@ class ConfigLoaderTest {
                 "--listen-metrics-urls", "http://127.0.0.1:23810", "--socket-reuse-address",
                 "--experimental-memory-mlock", "--tls-min-version", "TLS1.2", "--log-rotation-config-json", "{}",
                 "--raft-read-timeout", "7s", "--experimental-max-learners", "2", "--self-signed-cert-validity", "3",
-                "--v", "--peer-heartbeat-interval=10", "--debug", "--feature-gates", "X=true",
+                "--v", "--peer-heartbeat-interval=10", "--debug", "--feature-gates", "SetMemberLocalAddr=true",
                 "--watch-progress-notify-interval", "1m"));
         assertThat(c.extra("max-snapshots")).isEqualTo("3");
         assertThat(c.extra("backend-batch-interval")).isEqualTo("10ms");
@@ -310,6 +310,64 @@ class ConfigLoaderTest {
         assertThat(c.experimentalWatchProgressNotifyInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.warnings()).contains("flag \"-v\" is no longer supported - ignoring.",
                 "flag \"-peer-heartbeat-interval\" is no longer supported - ignoring.");
+    }
+
+    @Test
+    void etcd36NamesAndTheirExperimentalAliasesSetTheSameThing() throws Exception {
+        EtchConfig renamed = load(with(SINGLE, "--watch-progress-notify-interval", "7s",
+                "--snapshot-catchup-entries", "42", "--max-learners", "3"));
+        assertThat(renamed.experimentalWatchProgressNotifyInterval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(renamed.extra("experimental-snapshot-catchup-entries")).isEqualTo("42");
+        assertThat(renamed.extra("experimental-max-learners")).isEqualTo("3");
+        assertThat(renamed.warnings()).isEmpty();
+
+        EtchConfig old = load(with(SINGLE, "--experimental-watch-progress-notify-interval", "8s",
+                "--experimental-snapshot-catchup-entries", "43"));
+        assertThat(old.experimentalWatchProgressNotifyInterval()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(old.extra("snapshot-catchup-entries")).isEqualTo("43");
+        assertThat(old.warnings()).contains(
+                "--experimental-watch-progress-notify-interval is deprecated in v3.6 and will be decommissioned in v3.7."
+                        + " Use '--watch-progress-notify-interval' instead.",
+                "--experimental-snapshot-catchup-entries is deprecated in v3.6 and will be decommissioned in v3.7."
+                        + " Use '--snapshot-catchup-entries' instead.");
+        assertThat(old.explicitlySet()).contains("experimental-watch-progress-notify-interval")
+                .doesNotContain("watch-progress-notify-interval");
+
+        assertThatThrownBy(() -> load(with(SINGLE, "--experimental-snapshot-catchup-entries", "1",
+                "--snapshot-catchup-entries", "2")))
+                .hasMessage("cannot set --experimental-snapshot-catchup-entries and --snapshot-catchup-entries at the"
+                        + " same time, please use --snapshot-catchup-entries only");
+    }
+
+    @Test
+    void featureGatesSetTheExperimentalSwitchesAndAreChecked() throws Exception {
+        EtchConfig c = load(with(SINGLE, "--feature-gates", "LeaseCheckpoint=true,LeaseCheckpointPersist=true"));
+        assertThat(c.extra("experimental-enable-lease-checkpoint")).isEqualTo("true");
+        assertThat(c.extra("experimental-enable-lease-checkpoint-persist")).isEqualTo("true");
+        assertThat(c.extra("experimental-txn-mode-write-with-shared-buffer")).isEqualTo("true");
+
+        EtchConfig alpha = load(with(SINGLE, "--feature-gates=AllAlpha=true,CompactHashCheck=false"));
+        assertThat(alpha.extra("experimental-initial-corrupt-check")).isEqualTo("true");
+        assertThat(alpha.extra("experimental-compact-hash-check-enabled")).isEqualTo("false");
+
+        // The persist gate alone is refused with the message of the experimental flag it stands for.
+        assertThatThrownBy(() -> load(with(SINGLE, "--feature-gates", "LeaseCheckpointPersist=true")))
+                .hasMessageContaining("requires experimental-enable-lease-checkpoint");
+        assertThatThrownBy(() -> load(with(SINGLE, "--feature-gates", "NoSuchGate=true")))
+                .hasMessage("invalid value \"NoSuchGate=true\" for flag -feature-gates: unrecognized feature gate:"
+                        + " NoSuchGate");
+        assertThatThrownBy(() -> load(with(SINGLE, "--feature-gates", "InitialCorruptCheck")))
+                .hasMessageEndingWith("missing bool value for InitialCorruptCheck");
+        assertThatThrownBy(() -> load(with(SINGLE, "--feature-gates", "InitialCorruptCheck=yes")))
+                .hasMessageContaining("invalid value of InitialCorruptCheck=yes");
+        assertThatThrownBy(() -> load(with(SINGLE, "--experimental-initial-corrupt-check",
+                "--feature-gates", "InitialCorruptCheck=false")))
+                .hasMessage("cannot specify both flags: --experimental-initial-corrupt-check=true and"
+                        + " --feature-gates=InitialCorruptCheck=false at the same time, please just use"
+                        + " --feature-gates=InitialCorruptCheck=false");
+        assertThat(load(with(SINGLE, "--experimental-initial-corrupt-check")).warnings()).contains(
+                "--experimental-initial-corrupt-check is deprecated in v3.6 and will be decommissioned in v3.7."
+                        + " Use '--feature-gates=InitialCorruptCheck=true' instead.");
     }
 
     @Test
