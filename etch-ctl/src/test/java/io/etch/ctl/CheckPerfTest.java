@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** check perf against Etch: etcdctl's report lines, and the check's keys removed afterwards (timings are not asserted). */
+/** check perf and check datascale against Etch: etcdctl's report lines, and the check's keys removed afterwards (timings are not asserted). */
 class CheckPerfTest {
     @TempDir
     Path dir;
@@ -37,6 +37,26 @@ class CheckPerfTest {
             assertThat(r[0]).isEqualTo(r[1].endsWith("\nPASS\n") ? "0" : "1");
             assertThat(run(env, "get", "/etcdctl-check-perf/", "--prefix", "--count-only", "-w", "fields")[1]).contains("\"Count\" : 0\n");
             assertThat(run(env, "check", "perf", "--load", "huge")).containsExactly("4", "", "Error: unknown load option huge\n");
+        }
+    }
+
+    @Test
+    void checkDatascaleWritesTheLoadReportsMemoryAndCleansUp() throws Exception {
+        try (EtchMember m = EtchMembers.start("scale", "scale-token", 23796, 23806, dir)) {
+            Map<String, String> env = Map.of("ETCDCTL_ENDPOINTS", "127.0.0.1:23796");
+            String[] r = run(env, "check", "datascale", "--auto-compact");
+            assertThat(r[1]).matches("Start data scale check for work load \\[10000 key-value pairs, 1024 bytes per key-value,"
+                + " 50 concurrent clients\\]\\.\n"
+                + "Compacting with revision 10002\nCompacted with revision 10002\n"
+                + "PASS: Approximate system memory used : -?\\d+\\.\\d\\d MB\\.\n");
+            assertThat(r[0]).isEqualTo("0");
+            assertThat(run(env, "get", "/etcdctl-check-datascale/", "--prefix", "--count-only", "-w", "fields")[1])
+                .contains("\"Count\" : 0\n");
+            run(env, "put", "/etcdctl-check-datascale/x", "1");
+            assertThat(run(env, "check", "datascale")).containsExactly("3", "",
+                "Error: prefix \"/etcdctl-check-datascale/\" has keys. Delete with etcdctl del --prefix"
+                    + " /etcdctl-check-datascale/ first\n");
+            assertThat(run(env, "check", "datascale", "--load", "huge")).containsExactly("4", "", "Error: unknown load option huge\n");
         }
     }
 }
