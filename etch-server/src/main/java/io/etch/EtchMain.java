@@ -122,7 +122,7 @@ public final class EtchMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("received signal; shutting down member {}", EtchServer.hex(settings.memberId()));
             try {
-                member.close();
+                member.stopGracefully();
             } catch (IOException | RuntimeException e) {
                 log.warn("error while stopping: {}", e.toString());
             }

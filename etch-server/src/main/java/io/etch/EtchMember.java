@@ -107,6 +107,13 @@ public final class EtchMember implements AutoCloseable {
         return server;
     }
 
+    /** etcd's graceful stop: a leader first hands leadership to a follower (see {@link EtchServer#handOverLeadership}). */
+    public void stopGracefully() throws IOException {
+        server.handOverLeadership();
+        close();
+    }
+
+    /** Stops at once, as etcd's HardStop: peers find out by missing heartbeats. */
     @Override
     public void close() throws IOException {
         try {

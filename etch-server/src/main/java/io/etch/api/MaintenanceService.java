@@ -3,11 +3,16 @@ package io.etch.api;
 import io.etch.api.etcdserverpb.AlarmRequest;
 import io.etch.api.etcdserverpb.AlarmResponse;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
+import io.etch.api.etcdserverpb.MoveLeaderRequest;
+import io.etch.api.etcdserverpb.MoveLeaderResponse;
 import io.etch.api.etcdserverpb.StatusRequest;
 import io.etch.api.etcdserverpb.StatusResponse;
 import io.etch.server.EtchServer;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** etcd's Maintenance service. Calls not listed here answer UNIMPLEMENTED until they are built. */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
@@ -46,6 +51,22 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             // etcd 3.5: a member's status is for users with the root role once auth is on
             server.auth().checkAdmin(Callers.who(server));
             return CompletableFuture.completedFuture(server.status());
+        });
+    }
+
+    /**
+     * etcd 3.5's MoveLeader: root only once auth is on, only the leader moves leadership, and the call returns when
+     * the target leads (or with etcd's timeout when the deadline of the call, else the request timeout, passes).
+     */
+    @Override
+    public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> observer) {
+        GrpcErrors.reply(observer, () -> {
+            server.auth().checkAdmin(Callers.who(server));
+            Deadline deadline = Context.current().getDeadline();
+            long timeoutMs = deadline != null ? Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS))
+                    : server.requestTimeoutMillis();
+            return server.moveLeader(request.getTargetID(), timeoutMs)
+                    .thenApply(v -> MoveLeaderResponse.getDefaultInstance());
         });
     }
 }

@@ -25,6 +25,8 @@ public enum EtcdError {
     NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
     NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
     STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
+    BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+    LEADER_TRANSFER_TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out, leader transfer took too long"),
     TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
     TIMEOUT_DUE_TO_LEADER_FAIL(Status.Code.UNAVAILABLE, "etcdserver: request timed out, possibly due to previous leader failure"),
     TIMEOUT_DUE_TO_CONNECTION_LOST(Status.Code.UNAVAILABLE, "etcdserver: request timed out, possibly due to connection lost"),

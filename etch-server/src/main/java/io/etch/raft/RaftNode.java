@@ -345,6 +345,48 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /** The member ids of the group's voting members (the group is fixed at bootstrap). */
+    public List<Long> votingMemberIds() {
+        return group.getPeers().stream().map(p -> RaftMember.memberId(p.getId())).toList();
+    }
+
+    /**
+     * The follower whose log reaches furthest as the leader last heard (etcd hands over to the
+     * longest-connected peer; with Ratis the furthest log takes over soonest), 0 if none is known.
+     */
+    public long furthestFollower() {
+        long best = 0;
+        long bestIndex = -1;
+        for (var info : division().getCommitInfos()) {
+            long id = RaftMember.memberId(RaftPeerId.valueOf(info.getServer().getId()));
+            if (id != settings.selfId() && info.getCommitIndex() > bestIndex) {
+                best = id;
+                bestIndex = info.getCommitIndex();
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Asks Ratis to hand leadership to the member: the leader stops taking writes, brings the
+     * target's log up to date and tells it to campaign at once. Completes when Ratis reports the
+     * transfer done, or exceptionally when it failed or took longer than the timeout.
+     */
+    public CompletableFuture<Void> transferLeadership(long targetId, long timeoutMs) {
+        var request = new org.apache.ratis.protocol.TransferLeadershipRequest(localClient, selfPeer, group.getGroupId(),
+                callIds.incrementAndGet(), RaftMember.peerId(targetId), timeoutMs);
+        try {
+            return server.transferLeadershipAsync(request).thenAccept(reply -> {
+                if (!reply.isSuccess()) {
+                    throw new CompletionException(reply.getException() != null ? reply.getException()
+                            : new IllegalStateException("leadership transfer refused"));
+                }
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     public boolean isLeader() {
         var info = division().getInfo();
         return info.isLeader() && info.isLeaderReady();

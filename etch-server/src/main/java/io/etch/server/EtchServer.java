@@ -50,6 +50,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -508,6 +509,76 @@ public final class EtchServer implements AutoCloseable {
                 .setRevision(revision)
                 .setRaftTerm(raftTerm())
                 .build();
+    }
+
+    public long requestTimeoutMillis() {
+        return settings.requestTimeout().toMillis();
+    }
+
+    /**
+     * etcd's MoveLeader: only the leader hands leadership over, to a voting member; completes once
+     * this member sees the target lead, or fails with etcd's timeout after {@code timeoutMs}.
+     */
+    public CompletableFuture<Void> moveLeader(long target, long timeoutMs) {
+        if (raft.leaderId() != settings.memberId()) {
+            throw EtcdError.NOT_LEADER.exception();
+        }
+        if (!raft.votingMemberIds().contains(target)) {
+            throw EtcdError.BAD_LEADER_TRANSFEREE.exception();
+        }
+        if (target == settings.memberId()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long start = System.nanoTime();
+        log.info("leadership transfer starting: local-member-id={} transferee-member-id={}", hex(settings.memberId()),
+                hex(target));
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        raft.transferLeadership(target, timeoutMs).whenComplete((v, error) -> {
+            if (error != null) {
+                log.warn("leadership transfer to {} failed: {}", hex(target), error.toString());
+            }
+            awaitLeader(target, start + TimeUnit.MILLISECONDS.toNanos(timeoutMs), done);
+        });
+        return done.thenRun(() -> log.info("leadership transfer finished: old-leader-member-id={} new-leader-member-id={}"
+                + " took={}ms", hex(settings.memberId()), hex(target), (System.nanoTime() - start) / 1_000_000));
+    }
+
+    /** As etcd: look once per heartbeat whether the target leads now. */
+    private void awaitLeader(long target, long deadline, CompletableFuture<Void> done) {
+        if (raft.leaderId() == target) {
+            done.complete(null);
+        } else if (System.nanoTime() >= deadline) {
+            done.completeExceptionally(EtcdError.LEADER_TRANSFER_TIMEOUT.exception());
+        } else {
+            timers.schedule(() -> awaitLeader(target, deadline, done), settings.heartbeat().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * etcd's Stop: a leader hands leadership to its furthest follower before it goes, so that the
+     * cluster does not wait an election timeout for a member that stopped on purpose.
+     */
+    public void handOverLeadership() {
+        if (raft.leaderId() != settings.memberId()) {
+            return;
+        }
+        if (raft.votingMemberIds().size() < 2) {
+            log.info("skipped leadership transfer for single voting member cluster");
+            return;
+        }
+        long target = raft.furthestFollower();
+        if (target == 0) {
+            return;
+        }
+        try {
+            moveLeader(target, settings.requestTimeout().toMillis()).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | RuntimeException e) {
+            log.warn("leadership transfer failed: local-member-id={} error={}", hex(settings.memberId()),
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+        }
     }
 
     public StatusResponse status() {

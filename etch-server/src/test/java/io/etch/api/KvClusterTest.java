@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etch.testing.EtchCluster;
+import io.etch.testing.ThreadDump;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -104,7 +105,14 @@ class KvClusterTest {
         }
         cluster.stop(oldLeader);
         int survivor = (oldLeader + 1) % 3;
-        long rev = kv(survivor).put(bs("/cluster/after"), bs("new")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+        long rev;
+        try {
+            rev = kv(survivor).put(bs("/cluster/after"), bs("new")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+        } catch (Exception e) {
+            // A rare hang here (the new leader's first append never answered) needs the members' threads to explain it.
+            System.out.println(ThreadDump.all());
+            throw e;
+        }
         assertThat(rev).isEqualTo(lastRev + 1);
         int newLeader = cluster.leaderIndex();
         assertThat(newLeader).isNotEqualTo(oldLeader).isNotEqualTo(-1);

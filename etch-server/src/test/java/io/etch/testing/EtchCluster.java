@@ -208,6 +208,14 @@ public final class EtchCluster implements AutoCloseable {
         }
     }
 
+    /** Stops member i as a supervisor's SIGTERM does: a leader hands leadership over first. */
+    public void stopGracefully(int i) throws IOException {
+        if (running[i] != null) {
+            running[i].stopGracefully();
+            running[i] = null;
+        }
+    }
+
     public void restart(int i) throws IOException {
         stop(i);
         startMemberAsync(i);
