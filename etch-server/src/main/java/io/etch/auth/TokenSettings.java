@@ -34,7 +34,13 @@ public final class TokenSettings {
     private static final Set<String> JWT_OPTIONS = Set.of("pub-key", "priv-key", "sign-method", "ttl");
     private static final Duration DEFAULT_JWT_TTL = Duration.ofMinutes(5);
     /** The JDK's key factories refuse some OpenSSL encodings (SEC1 EC keys); BouncyCastle's read them all. */
-    private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+    /**
+     * Made on first use: building BouncyCastle's provider registers thousands of algorithms (about 8 MB of
+     * heap and 900 classes), which a member with simple tokens never needs.
+     */
+    private static final class Bc {
+        static final java.security.Provider PROVIDER = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+    }
 
     /** A --auth-token value that cannot be used. */
     public static final class Invalid extends Exception {
@@ -173,7 +179,7 @@ public final class TokenSettings {
 
     private static java.security.KeyPair privateKey(String file) throws Invalid {
         Object o = pem(file);
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(BC);
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(Bc.PROVIDER);
         try {
             if (o instanceof PEMKeyPair kp && kp.getPublicKeyInfo() == null) {
                 // an EC key written without its public point
@@ -193,7 +199,7 @@ public final class TokenSettings {
 
     private static PublicKey publicKey(String file) throws Invalid {
         Object o = pem(file);
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(BC);
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(Bc.PROVIDER);
         try {
             if (o instanceof SubjectPublicKeyInfo info) {
                 return converter.getPublicKey(info);
