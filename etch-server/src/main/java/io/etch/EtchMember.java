@@ -67,7 +67,7 @@ public final class EtchMember implements AutoCloseable {
             }
             // Supervisors wait for this line and then connect: say it only once the port listens.
             EtchServer ready = server;
-            server.ready().thenRun(() -> {
+            server.ready().thenCompose(v -> ready.publishAttributes()).thenRun(() -> {
                 log.info("published local member to cluster through raft: local-member-id={} cluster-id={} leader={}",
                         EtchServer.hex(settings.memberId()), EtchServer.hex(settings.clusterId()),
                         EtchServer.hex(ready.status().getLeader()));

@@ -8,6 +8,8 @@ import io.etch.api.raftpb.RaftReply;
 import io.etch.auth.AuthInfo;
 import io.etch.auth.AuthStore;
 import io.etch.auth.SimpleTokens;
+import io.etch.errors.EtcdError;
+import io.etch.membership.MemberStore;
 import io.etch.errors.EtchException;
 import io.etch.lease.Lessor;
 import io.etch.metrics.EtchMetrics;
@@ -38,14 +40,18 @@ public final class Applier implements EntryApplier {
     private final EtchMetrics metrics;
 
     private final AuthApplier authChanges;
+    private final MemberStore members;
     private final RequestPermissions permissions;
 
     public Applier(Backend backend, MvccStore store, Lessor lessor) {
-        this(backend, store, lessor, AuthStore.open(backend, new SimpleTokens(300, System::nanoTime)), EtchMetrics.unscraped());
+        this(backend, store, lessor, AuthStore.open(backend, new SimpleTokens(300, System::nanoTime)),
+                MemberStore.open(backend), EtchMetrics.unscraped());
     }
 
-    public Applier(Backend backend, MvccStore store, Lessor lessor, AuthStore auth, EtchMetrics metrics) {
+    public Applier(Backend backend, MvccStore store, Lessor lessor, AuthStore auth, MemberStore members,
+            EtchMetrics metrics) {
         this.metrics = metrics;
+        this.members = members;
         this.authChanges = new AuthApplier(auth);
         this.permissions = new RequestPermissions(auth, lessor);
         this.backend = backend;
@@ -97,6 +103,10 @@ public final class Applier implements EntryApplier {
                 case LEASE_GRANT -> RaftReply.newBuilder().setLeaseGrant(lessor.grant(txn, entry.getLeaseGrant())).build();
                 case LEASE_REVOKE -> RaftReply.newBuilder().setLeaseRevoke(lessor.revoke(txn, entry.getLeaseRevoke().getID())).build();
                 case LEASE_CHECKPOINT -> RaftReply.newBuilder().setLeaseCheckpoint(lessor.checkpoint(txn, entry.getLeaseCheckpoint())).build();
+                case MEMBER_ATTRIBUTES -> {
+                    members.publish(txn.batch(), entry.getMemberAttributes());
+                    yield RaftReply.newBuilder().setMemberAttributes(entry.getMemberAttributes()).build();
+                }
                 // Members propose flat batches only.
                 default -> RaftReply.newBuilder().setError("INTERNAL").build();
             };
@@ -133,6 +143,12 @@ public final class Applier implements EntryApplier {
             }
             // etcd lets anyone compact, even without credentials; Etch asks for a user at least.
             case LEASE_GRANT, COMPACTION -> permissions.requireUser(who);
+            // Only a member speaks for itself; no client request becomes this entry.
+            case MEMBER_ATTRIBUTES -> {
+                if (!who.equals(AuthInfo.MEMBER)) {
+                    throw EtcdError.PERMISSION_DENIED.exception();
+                }
+            }
             default -> { }
         }
     }

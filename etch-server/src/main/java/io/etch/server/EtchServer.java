@@ -24,6 +24,8 @@ import io.etch.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etch.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etch.api.raftpb.LeaderAnswer;
 import io.etch.api.raftpb.LeaderQuery;
+import io.etch.api.raftpb.MemberAttributes;
+import io.etch.membership.MemberStore;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.api.raftpb.RequestHeader;
@@ -49,6 +51,8 @@ import io.etch.watch.WatchHub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionException;
@@ -80,6 +84,7 @@ public final class EtchServer implements AutoCloseable {
     private final LeaderLeases leaderLeases;
     private final LeaseIds leaseIds;
     private final RaftNode raft;
+    private final MemberStore memberStore;
     private final Executor readExecutor;
     private final ScheduledExecutorService timers;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -104,7 +109,8 @@ public final class EtchServer implements AutoCloseable {
         this.auth = AuthStore.open(backend, settings.auth().tokens().get());
         this.permissions = new RequestPermissions(auth, lessor);
         this.authRequests = new AuthRequests(this, auth, new Passwords(settings.auth().bcryptCost()));
-        this.applier = new Applier(backend, store, lessor, auth, metrics);
+        this.memberStore = MemberStore.open(backend);
+        this.applier = new Applier(backend, store, lessor, auth, memberStore, metrics);
         this.reads = new KvApplier(lessor::exists);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
         LeaderLeases[] duties = new LeaderLeases[1];
@@ -604,8 +610,54 @@ public final class EtchServer implements AutoCloseable {
         return raft.leaderId() != 0;
     }
 
+    /**
+     * The cluster's members: ids and peer URLs from the bootstrap configuration, names and client
+     * URLs as each member published them (this member's own from its flags until then).
+     */
     public List<Member> members() {
-        return settings.members();
+        Map<Long, MemberAttributes> published = memberStore.attributes();
+        List<Member> out = new ArrayList<>();
+        for (Member m : settings.members()) {
+            MemberAttributes a = published.get(m.id());
+            if (m.id() == settings.memberId() || a == null) {
+                out.add(m);
+            } else {
+                out.add(new Member(m.id(), a.getName(), m.peerUrls(), List.copyOf(a.getClientUrlsList())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * etcd's publish at start: this member's name and client URLs go through Raft, so every member
+     * (and every client that syncs its endpoints from MemberList) learns them. Retried, as etcd
+     * retries, until it succeeds or the member stops.
+     */
+    public CompletableFuture<Void> publishAttributes() {
+        Member self = settings.members().stream().filter(m -> m.id() == settings.memberId()).findFirst().orElseThrow();
+        MemberAttributes attributes = MemberAttributes.newBuilder().setMemberId(self.id()).setName(self.name())
+                .addAllClientUrls(self.clientUrls()).build();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        publishAttempt(RaftEntry.newBuilder().setMemberAttributes(attributes).build(), done);
+        return done;
+    }
+
+    private void publishAttempt(RaftEntry entry, CompletableFuture<Void> done) {
+        propose(entry, reply -> null).whenComplete((v, error) -> {
+            if (error == null) {
+                done.complete(null);
+            } else if (timers.isShutdown()) {
+                done.completeExceptionally(error);
+            } else {
+                log.warn("failed to publish local member to cluster through raft: {}; retrying",
+                        error.getCause() != null ? error.getCause().getMessage() : error.getMessage());
+                try {
+                    timers.schedule(() -> publishAttempt(entry, done), settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    done.completeExceptionally(error);
+                }
+            }
+        });
     }
 
     public ServerSettings settings() {

@@ -176,7 +176,10 @@ public final class EtchCluster implements AutoCloseable {
 
     private ServerSettings settings(int i) {
         Member m = members.get(i);
-        return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, members,
+        // As from the command line: a member knows only its own client URLs until the others publish theirs.
+        List<Member> known = members.stream()
+                .map(o -> o.id() == m.id() ? o : new Member(o.id(), o.name(), o.peerUrls(), List.of())).toList();
+        return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, known,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
