@@ -4,6 +4,7 @@ import io.etch.api.etcdserverpb.CompactionRequest;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
 import io.etch.api.etcdserverpb.DeleteRangeResponse;
+import io.etch.api.etcdserverpb.DowngradeInfo;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeRequest;
@@ -521,6 +522,10 @@ public final class EtchServer implements AutoCloseable {
                 .setRaftTerm(raftTerm())
                 .setRaftAppliedIndex(raft.appliedIndex())
                 .setIsLearner(false)
+                // etcd 3.6's additions. No downgrade can be under way: Etch has no Downgrade call yet.
+                .setStorageVersion(Version.STORAGE)
+                .setDbSizeQuota(settings.quotaBackendBytes())
+                .setDowngradeInfo(DowngradeInfo.newBuilder().setEnabled(false))
                 .build();
     }
 
