@@ -276,6 +276,22 @@ public final class EtchServer implements AutoCloseable {
         }, readExecutor);
     }
 
+    /**
+     * etcd 3.7's RangeStream: the unary Range's validation (plus: key order only), read barrier and
+     * permission check, then a range the caller reads in pieces at a revision pinned now.
+     */
+    public CompletableFuture<StreamedRange> rangeStream(AuthInfo who, RangeRequest request) {
+        KvRequestValidator.validateRangeStream(request);
+        metrics.ranges.inc();
+        CompletableFuture<Void> barrier = request.getSerializable()
+                ? CompletableFuture.completedFuture(null) : raft.readBarrier();
+        return barrier.thenApplyAsync(v -> {
+            permissions.checkRange(who, request);
+            return new StreamedRange(store.rangeChunks(request), header(0), settings.maxRequestBytes(),
+                    () -> unlessStale(who, null));
+        }, readExecutor);
+    }
+
     public CompletableFuture<PutResponse> put(AuthInfo who, PutRequest request) {
         KvRequestValidator.validatePut(request);
         return propose(who, RaftEntry.newBuilder().setPut(request), RaftReply::getPut)
