@@ -97,7 +97,11 @@ class RangeStreamTest {
     }
 
     private static ManagedChannel channel(EtchCluster c) {
-        return NettyChannelBuilder.forAddress("127.0.0.1", c.clientPort(0)).usePlaintext()
+        return channel(c, 0);
+    }
+
+    private static ManagedChannel channel(EtchCluster c, int member) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", c.clientPort(member)).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 
@@ -244,6 +248,29 @@ class RangeStreamTest {
                 Status.Code.INVALID_ARGUMENT, "etcdserver: invalid sort option");
         expect(() -> stream(stub, prefix("eq/").setRevision(1_000_000).build()),
                 Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision");
+    }
+
+    @Test
+    void aFollowersLinearizableStreamSeesWhatTheLeaderAcknowledged() throws Exception {
+        try (EtchCluster c = EtchCluster.start(3)) {
+            int leader = c.leaderIndex();
+            ManagedChannel toLeader = channel(c, leader);
+            ManagedChannel toFollower = channel(c, (leader + 1) % 3);
+            try {
+                KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(toLeader);
+                for (int i = 0; i < 20; i++) {
+                    kv.put(put(String.format("f/%02d", i), b("v" + i)));
+                }
+                KVGrpc.KVBlockingStub follower = KVGrpc.newBlockingStub(toFollower);
+                RangeResponse streamed = merged(stream(follower, prefix("f/").build()));
+                assertThat(streamed.getCount()).isEqualTo(20);
+                assertThat(streamed.getHeader().getMemberId()).isEqualTo(c.memberId((leader + 1) % 3));
+                assertThat(streamed).isEqualTo(follower.range(prefix("f/").build()));
+            } finally {
+                toLeader.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                toFollower.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @Test
