@@ -206,6 +206,7 @@ public final class EtchMain {
                 Duration.ofMillis(config.electionTimeoutMs()),
                 config.maxRequestBytes(),
                 (int) config.maxTxnOps(),
+                config.effectiveQuotaBackendBytes(),
                 autoCompaction(config),
                 ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 config.experimentalWatchProgressNotifyInterval(),

@@ -39,4 +39,12 @@ class EtchMainSettingsTest {
         assertThat(s.enableGrpcGateway()).isFalse();
         assertThat(s.enableUi()).isFalse();
     }
+
+    @Test
+    void quotaBackendBytesArrivesAsTheQuotaInForce() throws Exception {
+        assertThat(EtchMain.settings(ConfigLoader.load(new String[0], Map.of())).quotaBackendBytes())
+                .as("0, the default, is etcd's 2 GiB").isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(EtchMain.settings(ConfigLoader.load(new String[] {"--quota-backend-bytes", "8589934592"}, Map.of()))
+                .quotaBackendBytes()).isEqualTo(8L * 1024 * 1024 * 1024);
+    }
 }

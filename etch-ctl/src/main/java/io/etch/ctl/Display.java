@@ -528,7 +528,7 @@ final class Display {
                 StringBuilder s = new StringBuilder("[");
                 for (int i = 0; i < list.size(); i++) {
                     s.append(i > 0 ? "," : "").append("{\"Endpoint\":").append(new GoJson().string(list.get(i).ep()))
-                        .append(",\"Status\":").append(GoJson.of(list.get(i).resp())).append('}');
+                        .append(",\"Status\":").append(GoJson.of(asEtcd35(list.get(i).resp()))).append('}');
                 }
                 out.println(s.append(']'));
             }
@@ -555,6 +555,15 @@ final class Display {
         }
     }
 
+    /**
+     * The status as etcdctl 3.5 decodes it: its generated struct has no fields for etcd 3.6's
+     * additions, so its JSON never shows them, whichever server answered (the same goes for
+     * HashKV's hash_revision).
+     */
+    private static StatusResponse asEtcd35(StatusResponse r) {
+        return r.toBuilder().clearStorageVersion().clearDbSizeQuota().clearDowngradeInfo().build();
+    }
+
     void endpointHashKV(List<HashKV> list) {
         List<List<String>> rows = new ArrayList<>();
         list.forEach(h -> rows.add(List.of(h.ep(), Integer.toUnsignedString(h.resp().getHash()))));
@@ -563,7 +572,7 @@ final class Display {
                 StringBuilder s = new StringBuilder("[");
                 for (int i = 0; i < list.size(); i++) {
                     s.append(i > 0 ? "," : "").append("{\"Endpoint\":").append(new GoJson().string(list.get(i).ep()))
-                        .append(",\"HashKV\":").append(GoJson.of(list.get(i).resp())).append('}');
+                        .append(",\"HashKV\":").append(GoJson.of(list.get(i).resp().toBuilder().clearHashRevision().build())).append('}');
                 }
                 out.println(s.append(']'));
             }

@@ -1,6 +1,7 @@
 package io.etch.ctl;
 
 import io.etch.EtchMember;
+import io.etch.config.EtchConfig;
 import io.etch.config.MemberIds;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.Member;
@@ -23,6 +24,7 @@ final class EtchMembers {
         ServerSettings s = new ServerSettings(name, dataDir, null, id, cluster,
             List.of(new Member(id, name, List.of(peer), List.of("http://127.0.0.1:" + clientPort))),
             new InetSocketAddress("127.0.0.1", peerPort), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
+            EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES,
             ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL, Duration.ofMinutes(10),
             EtchMetrics.Level.BASIC, 4_294_967_295L, true, true, ServerSettings.GrpcKeepAlive.DEFAULTS, true, false,
             ServerSettings.Auth.DEFAULTS, null);

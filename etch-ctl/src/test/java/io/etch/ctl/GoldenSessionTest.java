@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.etch.EtchMember;
+import io.etch.config.EtchConfig;
 import io.etch.config.MemberIds;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.Member;
@@ -46,7 +47,8 @@ class GoldenSessionTest {
         long cluster = MemberIds.clusterId(List.of(id));
         ServerSettings s = new ServerSettings(NAME, dir.resolve("etch"), null, id, cluster,
             List.of(new Member(id, NAME, List.of(PEER), List.of("http://" + CLIENT))), new InetSocketAddress("127.0.0.1", 23801),
-            Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128, ServerSettings.AutoCompaction.OFF,
+            Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
+            EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES, ServerSettings.AutoCompaction.OFF,
             ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL, Duration.ofMinutes(10), EtchMetrics.Level.BASIC, 4_294_967_295L,
             true, true, ServerSettings.GrpcKeepAlive.DEFAULTS, true, false,
             ServerSettings.Auth.DEFAULTS, null);

@@ -44,7 +44,7 @@ public final class ClientEndpoint implements AutoCloseable {
     public static ClientEndpoint start(EtchServer server, List<ClientListener> listeners, Executor executor)
             throws IOException {
         WatchService watch = new WatchService(server, executor, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
-        List<ServerServiceDefinition> plain = List.of(new KvService(server).bindService(),
+        List<ServerServiceDefinition> plain = List.of(new KvService(server, executor).bindService(),
                 new MaintenanceService(server).bindService(), new ClusterService(server).bindService(),
                 new LeaseService(server).bindService(), watch.bindService(),
                 new LockService(server, executor).bindService(), new ElectionService(server, executor).bindService(),

@@ -33,6 +33,20 @@ public final class KvRequestValidator {
         }
     }
 
+    /**
+     * As {@link #validateRange}, and the streamed order must be the unary one: keys ascending.
+     * Sort order NONE or ASCEND by KEY is that order; anything else (including order NONE with
+     * another target, which etcd sorts ascending by that target) needs the whole range first.
+     */
+    public static void validateRangeStream(RangeRequest r) {
+        validateRange(r);
+        boolean keyOrder = r.getSortTarget() == RangeRequest.SortTarget.KEY
+                && (r.getSortOrder() == RangeRequest.SortOrder.NONE || r.getSortOrder() == RangeRequest.SortOrder.ASCEND);
+        if (!keyOrder) {
+            throw EtcdError.STREAM_SORT_UNSUPPORTED.exception();
+        }
+    }
+
     public static void validatePut(PutRequest r) {
         if (r.getKey().isEmpty()) {
             throw EtcdError.EMPTY_KEY.exception();

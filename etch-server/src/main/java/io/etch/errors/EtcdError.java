@@ -14,6 +14,9 @@ public enum EtcdError {
     TOO_MANY_OPS(Status.Code.INVALID_ARGUMENT, "etcdserver: too many operations in txn request"),
     DUPLICATE_KEY(Status.Code.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request"),
     INVALID_SORT_OPTION(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid sort option"),
+    /** Etch's own wording: etcd 3.7 refuses these too; the text says what to do instead. */
+    STREAM_SORT_UNSUPPORTED(Status.Code.INVALID_ARGUMENT,
+            "etcdserver: RangeStream returns keys in key order only; use Range to sort"),
     COMPACTED(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted"),
     FUTURE_REV(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
     NO_SPACE(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: mvcc: database space exceeded"),

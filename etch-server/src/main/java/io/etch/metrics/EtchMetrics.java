@@ -57,6 +57,10 @@ public final class EtchMetrics {
     public final Counter deletes = counter("etcd_mvcc_delete_total", "Total number of deletes seen by this member.");
     public final Counter txns = counter("etcd_mvcc_txn_total", "Total number of txns seen by this member.");
     public final Counter ranges = counter("etcd_mvcc_range_total", "Total number of ranges seen by this member.");
+    public final Counter rangeStreamBytes = counter("etch_range_stream_sent_bytes_total",
+            "Bytes of RangeStream responses handed to gRPC for sending.");
+    public final Counter rangeStreamPauses = counter("etch_range_stream_paused_total",
+            "Times a RangeStream stopped reading because its client could not take more yet.");
 
     public final Counter leasesGranted = counter("etcd_debugging_lease_granted_total",
             "The total number of granted leases.");

@@ -185,6 +185,30 @@ public final class MvccStore implements AutoCloseable {
         };
     }
 
+    /**
+     * A range to read in pieces (RangeStream), pinned now at the requested revision or the current
+     * one: FUTURE_REV or COMPACTED at once as {@link #range}, COMPACTED from a later piece if a
+     * compaction passes the pinned revision meanwhile. The request must ask for key order.
+     */
+    public RangeChunks rangeChunks(RangeRequest r) {
+        State s = state;
+        long rev = RangeQuery.readRevision(r.getRevision(), s.currentRev, s.compactMainRev);
+        RangeChunks.Readable readable = () -> {
+            if (rev < state.compactMainRev) {
+                throw EtcdError.COMPACTED.exception();
+            }
+        };
+        RangeQuery.Values values = at -> {
+            try {
+                return storedValue(at);
+            } catch (MissingRevision e) {
+                readable.check();
+                throw new IllegalStateException("kv entry missing while not compacted", e);
+            }
+        };
+        return new RangeChunks(r, rev, s.currentRev, index, values, readable);
+    }
+
     /** A compaction published during a read may have removed what it read: then it is compacted. */
     private void checkNotCompactedUnder(long requested, State s) {
         long rev = requested <= 0 ? s.currentRev : requested;

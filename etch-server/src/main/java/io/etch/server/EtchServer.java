@@ -4,6 +4,7 @@ import io.etch.api.etcdserverpb.CompactionRequest;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
 import io.etch.api.etcdserverpb.DeleteRangeResponse;
+import io.etch.api.etcdserverpb.DowngradeInfo;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeRequest;
@@ -279,6 +280,22 @@ public final class EtchServer implements AutoCloseable {
         return barrier.thenApplyAsync(v -> {
             permissions.checkRange(who, request);
             return unlessStale(who, withHeader(store.range(request)));
+        }, readExecutor);
+    }
+
+    /**
+     * etcd 3.7's RangeStream: the unary Range's validation (plus: key order only), read barrier and
+     * permission check, then a range the caller reads in pieces at a revision pinned now.
+     */
+    public CompletableFuture<StreamedRange> rangeStream(AuthInfo who, RangeRequest request) {
+        KvRequestValidator.validateRangeStream(request);
+        metrics.ranges.inc();
+        CompletableFuture<Void> barrier = request.getSerializable()
+                ? CompletableFuture.completedFuture(null) : raft.readBarrier();
+        return barrier.thenApplyAsync(v -> {
+            permissions.checkRange(who, request);
+            return new StreamedRange(store.rangeChunks(request), header(0), settings.maxRequestBytes(),
+                    () -> unlessStale(who, null));
         }, readExecutor);
     }
 
@@ -598,6 +615,10 @@ public final class EtchServer implements AutoCloseable {
                 .setRaftTerm(raftTerm())
                 .setRaftAppliedIndex(raft.appliedIndex())
                 .setIsLearner(false)
+                // etcd 3.6's additions. No downgrade can be under way: Etch has no Downgrade call yet.
+                .setStorageVersion(Version.STORAGE)
+                .setDbSizeQuota(settings.quotaBackendBytes())
+                .setDowngradeInfo(DowngradeInfo.newBuilder().setEnabled(false))
                 .build();
     }
 

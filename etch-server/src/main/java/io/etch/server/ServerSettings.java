@@ -14,6 +14,8 @@ import io.etch.auth.TokenProvider;
  * Everything the server core needs, resolved from flags: who this member is, where it keeps its
  * data, and the limits it enforces.
  *
+ * @param quotaBackendBytes the backend quota in force (--quota-backend-bytes with etcd's 2 GiB for 0;
+ *     negative: no quota). Reported by Status; not enforced yet
  * @param peerTls TLS of the peer port and of this member's connections to its peers; null for plaintext
  */
 public record ServerSettings(
@@ -28,6 +30,7 @@ public record ServerSettings(
         Duration election,
         long maxRequestBytes,
         int maxTxnOps,
+        long quotaBackendBytes,
         AutoCompaction autoCompaction,
         Duration leaseCheckpointInterval,
         Duration watchProgressNotifyInterval,

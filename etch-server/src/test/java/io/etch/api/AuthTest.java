@@ -33,6 +33,7 @@ import io.etch.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.RangeRequest;
+import io.etch.api.etcdserverpb.RangeResponse;
 import io.etch.api.etcdserverpb.RequestOp;
 import io.etch.api.etcdserverpb.StatusRequest;
 import io.etch.api.etcdserverpb.TxnRequest;
@@ -198,6 +199,22 @@ class AuthTest {
         denied(() -> kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(b("/app/")).setRangeEnd(FROM_KEY).build()));
         assertThat(kv.range(RangeRequest.newBuilder().setKey(b("zz")).setRangeEnd(FROM_KEY).build()).getCount()).isEqualTo(1);
         assertThat(rootCount("/apq")).isZero();
+    }
+
+    @Test
+    void aRangeStreamNeedsReadOnItsRangeAsARangeDoes() {
+        String u = userWith(prefix(Permission.Type.READ, "/rs/"));
+        kv(rootToken).put(put("/rs/a"));
+        kv(rootToken).put(put("/rs/b"));
+        KVGrpc.KVBlockingStub kv = kv(token(u, "pw"));
+        RangeResponse.Builder merged = RangeResponse.newBuilder();
+        kv.rangeStream(get("/rs/", "/rs0")).forEachRemaining(m -> merged.mergeFrom(m.getRangeResponse()));
+        assertThat(merged.build()).isEqualTo(kv.range(get("/rs/", "/rs0")));
+        assertThat(merged.getKvsCount()).isEqualTo(2);
+        denied(() -> kv.rangeStream(get("/rs/", "/rt")).hasNext());
+        denied(() -> kv.rangeStream(get("/other", "")).hasNext());
+        expect(() -> KVGrpc.newBlockingStub(channel).rangeStream(get("/rs/", "/rs0")).hasNext(),
+                Status.Code.INVALID_ARGUMENT, "etcdserver: user name is empty");
     }
 
     @Test

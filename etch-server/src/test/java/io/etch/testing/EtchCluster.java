@@ -2,6 +2,7 @@ package io.etch.testing;
 
 import io.etch.EtchMember;
 import io.etch.api.ClientListener;
+import io.etch.config.EtchConfig;
 import io.etch.config.MemberIds;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.Member;
@@ -33,6 +34,8 @@ public final class EtchCluster implements AutoCloseable {
     private final List<InetSocketAddress> metricsAddresses = new ArrayList<>();
     private EtchMetrics.Level metricsLevel = EtchMetrics.Level.BASIC;
     private boolean metricsListeners;
+    /** --max-txn-ops. */
+    private int maxTxnOps = 128;
     /** --max-concurrent-streams. */
     private long maxConcurrentStreams = 4_294_967_295L;
     /** --enable-grpc-gateway and --enable-ui. */
@@ -97,6 +100,13 @@ public final class EtchCluster implements AutoCloseable {
         EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
         cluster.metricsLevel = level;
         cluster.metricsListeners = true;
+        return start(cluster);
+    }
+
+    /** As {@link #start(int)}, with --max-txn-ops (tests that load many keys quickly raise it). */
+    public static EtchCluster startWithMaxTxnOps(int size, int ops) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.maxTxnOps = ops;
         return start(cluster);
     }
 
@@ -180,7 +190,8 @@ public final class EtchCluster implements AutoCloseable {
         List<Member> known = members.stream()
                 .map(o -> o.id() == m.id() ? o : new Member(o.id(), o.name(), o.peerUrls(), List.of())).toList();
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, known,
-                peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, 128,
+                peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, maxTxnOps,
+                EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
                 ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i));
