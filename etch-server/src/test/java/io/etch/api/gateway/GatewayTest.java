@@ -25,7 +25,7 @@ class GatewayTest {
     private static final List<String> UNIMPLEMENTED = List.of(
             "cluster/member/add", "cluster/member/remove", "cluster/member/update", "cluster/member/promote",
             "maintenance/defragment", "maintenance/hash", "maintenance/snapshot",
-            "maintenance/transfer-leadership", "maintenance/downgrade");
+            "maintenance/downgrade");
 
     private static EtchCluster cluster;
     private static HttpClient http;
@@ -52,6 +52,14 @@ class GatewayTest {
                         .matches("\\{\"error\":\"([^\"]+)\",\"message\":\"\\1\",\"code\":12}");
             }
         }
+    }
+
+    @Test
+    void transferLeadershipToNoMemberIsRefusedAsEtcdsGatewayAnswers() throws Exception {
+        HttpResponse<String> r = post("/v3/maintenance/transfer-leadership", "{}");
+        assertThat(r.statusCode()).isEqualTo(412);
+        assertThat(r.body()).isEqualTo(
+                "{\"error\":\"etcdserver: bad leader transferee\",\"message\":\"etcdserver: bad leader transferee\",\"code\":9}");
     }
 
     @Test
