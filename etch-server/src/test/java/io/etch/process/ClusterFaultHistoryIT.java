@@ -53,7 +53,14 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>every acknowledged delete deleted its key (if its response said it deleted one) at its revision;
  *   <li>every revision from 2 to the current one holds exactly one of the test's writes, none else;
  *   <li>all members hold the same history and the same final state;
- *   <li>a write acknowledged by a member is visible to a serializable read on that member right after.
+ *   <li>a write acknowledged by a member is visible to a serializable read on that member right after;
+ *   <li>every read (linearizable and serializable, single keys and limited prefix ranges, from readers
+ *       on every member) returns exactly what the history holds at the revision it was served at;
+ *   <li>real-time order: every write and linearizable read that started after another returned is
+ *       ordered after it in the history ({@link LinearizabilityCheck});
+ *   <li>a watch on every member, open through the faults and resumed from its last revision + 1 when
+ *       its member goes away, delivers the history in order, each revision once and whole in one
+ *       response, with no gap, and with each event's {@code prev_kv} as the history has it.
  * </ol>
  *
  * Writes that failed or timed out are indeterminate: they may be in the history or not, but at most
@@ -67,6 +74,7 @@ class ClusterFaultHistoryIT {
     private static final String PREFIX = "/fault/";
     private static final int MEMBERS = 3;
     private static final int WRITERS = 8;
+    private static final int READERS = 3;
     private static final int KEYS = 20;
     private static final int DELETE_PERCENT = 15;
     private static final long CALL_DEADLINE_MS = 8_000;
@@ -127,7 +135,7 @@ class ClusterFaultHistoryIT {
 
         Violations() {
             for (String c : List.of("1 applied twice", "2 acked put", "3 acked delete", "4 revisions",
-                    "5 replicas", "6 read-your-writes")) {
+                    "5 replicas", "6 read-your-writes", "7 reads", "8 real-time order", "9 watch")) {
                 byCheck.put(c, new ArrayList<>());
             }
         }
@@ -196,6 +204,28 @@ class ClusterFaultHistoryIT {
                 writers.add(t);
             }
 
+            List<List<LinearizabilityCheck.Read>> readsByReader = new ArrayList<>();
+            List<Thread> readers = new ArrayList<>();
+            for (int r = 0; r < READERS; r++) {
+                List<LinearizabilityCheck.Read> reads = new ArrayList<>();
+                readsByReader.add(reads);
+                int reader = r;
+                Thread t = new Thread(() -> {
+                    try {
+                        read(cluster, reader, reader % MEMBERS, new Random(seed + 100 + reader), reads, stop);
+                    } catch (Throwable e) {
+                        writerErrors.add(e);
+                    }
+                }, "reader-" + r);
+                t.setDaemon(true);
+                t.start();
+                readers.add(t);
+            }
+            List<LiveWatch> watches = new ArrayList<>();
+            for (int i = 0; i < MEMBERS; i++) {
+                watches.add(new LiveWatch(cluster, i));
+            }
+
             long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (acks.get() < 200 && System.nanoTime() < warm && writerErrors.isEmpty()) {
                 Thread.sleep(20);
@@ -207,7 +237,9 @@ class ClusterFaultHistoryIT {
             } finally {
                 stop.set(true);
             }
-            for (Thread t : writers) {
+            List<Thread> clients = new ArrayList<>(writers);
+            clients.addAll(readers);
+            for (Thread t : clients) {
                 t.join(TimeUnit.SECONDS.toMillis(60));
                 if (t.isAlive()) {
                     throw new AssertionError(t.getName() + " did not stop");
@@ -241,10 +273,32 @@ class ClusterFaultHistoryIT {
             List<Op> ops = opsByWriter.stream().flatMap(List::stream).toList();
             rywViolations.forEach(m -> violations.add("6 read-your-writes", m));
             int failedApplied = check(ops, faults, histories, states, current, violations);
+            List<LinearizabilityCheck.Read> reads = readsByReader.stream().flatMap(List::stream).toList();
+            List<LinearizabilityCheck.Change> changes = histories.get(0).stream()
+                    .map(e -> new LinearizabilityCheck.Change(e.revision(), e.key(),
+                            e.type() == Event.EventType.PUT ? e.value() : null))
+                    .toList();
+            LinearizabilityCheck.readsMatchHistory(reads, changes).forEach(m -> violations.add("7 reads", m));
+            LinearizabilityCheck.realTimeOrder(points(ops, reads, histories.get(0)))
+                    .forEach(m -> violations.add("8 real-time order", m));
+            int watchEvents = 0;
+            int watchResumes = 0;
+            for (LiveWatch w : watches) {
+                w.awaitRevision(current);
+                w.close();
+                w.check(histories.get(0), current).forEach(m -> violations.add("9 watch", m));
+                watchEvents += w.events();
+                watchResumes += w.resumes();
+            }
 
             long acked = ops.stream().filter(o -> o.acked).count();
             long ackedPuts = ops.stream().filter(o -> o.acked && o.kind == Kind.PUT).count();
             long pauses = faults.stream().filter(f -> f.what().startsWith("pause")).count();
+            long linearizable = reads.stream().filter(LinearizabilityCheck.Read::linearizable).count();
+            log("REPORT reads: %d checked (%d linearizable, %d serializable), real-time order over %d operations; "
+                    + "watches: %d events delivered on %d members through %d resumes",
+                    reads.size(), linearizable, reads.size() - linearizable,
+                    points(ops, reads, histories.get(0)).size(), watchEvents, MEMBERS, watchResumes);
             log("REPORT seed=%d: %d writes (%d acknowledged: %d puts, %d deletes; %d failed, %d of those in the history), "
                             + "%d faults (%d pauses, %d kill -9), %d events over revisions 2..%d checked on %d members, "
                             + "read-your-writes %d checked / %d skipped (violations by member %s), violations %d [%s], %.1f s",
@@ -350,6 +404,258 @@ class ClusterFaultHistoryIT {
             }
         } finally {
             channel.shutdownNow();
+        }
+    }
+
+    /**
+     * One reader on one member: single-key and limited prefix reads, linearizable and serializable,
+     * recorded with the revision each was served at (failed reads are not recorded: they claim nothing).
+     */
+    private void read(ProcessCluster cluster, int reader, int member, Random rnd, List<LinearizabilityCheck.Read> reads,
+                      AtomicBoolean stop) throws InterruptedException {
+        ManagedChannel channel = cluster.channel(member);
+        try {
+            KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
+            for (long seq = 1; !stop.get(); seq++) {
+                boolean linearizable = rnd.nextInt(100) < 70;
+                boolean prefix = rnd.nextInt(100) < 25;
+                String key = key(rnd.nextInt(KEYS));
+                int limit = 1 + rnd.nextInt(KEYS);
+                RangeRequest.Builder q = RangeRequest.newBuilder().setSerializable(!linearizable);
+                if (prefix) {
+                    q.setKey(bytes(PREFIX + "k")).setRangeEnd(bytes(prefixEnd(PREFIX + "k"))).setLimit(limit);
+                } else {
+                    q.setKey(bytes(key));
+                }
+                long start = System.nanoTime();
+                RangeResponse r;
+                try {
+                    r = kv.withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS).range(q.build());
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                        channel.resetConnectBackoff();
+                    }
+                    Thread.sleep(100);
+                    continue;
+                }
+                long end = System.nanoTime();
+                List<LinearizabilityCheck.Kv> kvs = r.getKvsList().stream()
+                        .map(x -> new LinearizabilityCheck.Kv(x.getKey().toStringUtf8(), x.getValue().toStringUtf8(),
+                                x.getModRevision()))
+                        .toList();
+                reads.add(new LinearizabilityCheck.Read("r" + reader + "-" + seq, member, linearizable,
+                        prefix ? null : key, prefix ? PREFIX + "k" : null, prefix ? limit : 0, start, end,
+                        r.getHeader().getRevision(), kvs, r.getCount(), r.getMore()));
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /**
+     * The operations with a place in the history: acknowledged writes, failed writes the history holds
+     * (their end unknown), and linearizable reads.
+     */
+    private static List<LinearizabilityCheck.Point> points(List<Op> ops, List<LinearizabilityCheck.Read> reads,
+                                                           List<Ev> history) {
+        Map<String, Long> revisionOfValue = new HashMap<>();
+        for (Ev e : history) {
+            if (e.type() == Event.EventType.PUT) {
+                revisionOfValue.putIfAbsent(e.value(), e.revision());
+            }
+        }
+        List<LinearizabilityCheck.Point> points = new ArrayList<>();
+        for (Op op : ops) {
+            String what = (op.kind == Kind.PUT ? "put " : "delete ") + op.key + " " + op.id;
+            if (op.acked) {
+                points.add(new LinearizabilityCheck.Point(what, true, op.start, op.end, op.revision));
+            } else if (revisionOfValue.containsKey(op.id)) {
+                points.add(new LinearizabilityCheck.Point(what + " (failed, applied)", true, op.start, Long.MAX_VALUE,
+                        revisionOfValue.get(op.id)));
+            }
+        }
+        for (LinearizabilityCheck.Read r : reads) {
+            if (r.linearizable()) {
+                points.add(new LinearizabilityCheck.Point("read " + r.id() + " via m" + r.member(), false, r.start(), r.end(),
+                        r.revision()));
+            }
+        }
+        return points;
+    }
+
+    /**
+     * A watch of the whole prefix with prev_kv on one member, open through the faults: when the
+     * member goes away it is opened again from the last revision it delivered + 1, as clients resume.
+     */
+    private final class LiveWatch {
+        private final ProcessCluster cluster;
+        private final int member;
+        /** The events of each response, in the order they arrived. */
+        private final List<List<Event>> responses = new ArrayList<>();
+        private final List<String> problems = new ArrayList<>();
+        private final Thread thread;
+        private volatile boolean closed;
+        private long last;
+        private int resumes;
+
+        LiveWatch(ProcessCluster cluster, int member) {
+            this.cluster = cluster;
+            this.member = member;
+            this.thread = new Thread(this::run, "watch-m" + member);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            while (!closed) {
+                long from;
+                synchronized (this) {
+                    from = last + 1;
+                }
+                CompletableFuture<Void> ended = new CompletableFuture<>();
+                ManagedChannel channel = cluster.channel(member);
+                try {
+                    StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).watch(new StreamObserver<>() {
+                        @Override
+                        public void onNext(WatchResponse r) {
+                            synchronized (LiveWatch.this) {
+                                if (r.getCompactRevision() != 0 || r.getCanceled()) {
+                                    problems.add("m" + member + " ended the watch: " + r.getCancelReason()
+                                            + " compact_revision " + r.getCompactRevision());
+                                }
+                                if (r.getEventsCount() > 0) {
+                                    responses.add(List.copyOf(r.getEventsList()));
+                                    last = Math.max(last, r.getEvents(r.getEventsCount() - 1).getKv().getModRevision());
+                                    LiveWatch.this.notifyAll();
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(null);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+                    requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                            .setKey(bytes(PREFIX)).setRangeEnd(bytes(prefixEnd(PREFIX))).setStartRevision(from)
+                            .setPrevKv(true)).build());
+                    while (!closed && !ended.isDone()) {
+                        try {
+                            ended.get(200, TimeUnit.MILLISECONDS);
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            // still open
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+                    // the member went away while the watch was being opened: try again
+                } finally {
+                    channel.shutdownNow();
+                }
+                if (!closed) {
+                    resumes++;
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        synchronized void awaitRevision(long revision) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (last < revision && System.nanoTime() < deadline) {
+                wait(200);
+            }
+            if (last < revision) {
+                problems.add("m" + member + "'s watch reached only rev " + last + " of " + revision + " within 60 s");
+            }
+        }
+
+        void close() throws InterruptedException {
+            closed = true;
+            thread.join(5000);
+        }
+
+        synchronized int events() {
+            return responses.stream().mapToInt(List::size).sum();
+        }
+
+        synchronized int resumes() {
+            return resumes;
+        }
+
+        /** Ordered, each revision once and whole, no gap against the history, prev_kv as the history has it. */
+        synchronized List<String> check(List<Ev> history, long current) {
+            List<String> v = new ArrayList<>(problems);
+            Map<Long, List<Ev>> expected = new TreeMap<>();
+            for (Ev e : history) {
+                expected.computeIfAbsent(e.revision(), x -> new ArrayList<>()).add(e);
+            }
+            Map<String, Ev> before = new HashMap<>();
+            Map<Long, Map<String, Ev>> prevAt = new HashMap<>();
+            for (Ev e : history) {
+                Map<String, Ev> p = prevAt.computeIfAbsent(e.revision(), x -> new HashMap<>());
+                p.put(e.key(), before.get(e.key()));
+                if (e.type() == Event.EventType.PUT) {
+                    before.put(e.key(), e);
+                } else {
+                    before.remove(e.key());
+                }
+            }
+            Map<Long, List<Ev>> delivered = new TreeMap<>();
+            long previous = 0;
+            for (List<Event> response : responses) {
+                long first = response.get(0).getKv().getModRevision();
+                if (delivered.containsKey(first) || first <= previous) {
+                    v.add("m" + member + " delivered rev " + first + " again or out of order (after rev " + previous + ")");
+                }
+                for (Event e : response) {
+                    long rev = e.getKv().getModRevision();
+                    if (rev < previous) {
+                        v.add("m" + member + " delivered rev " + rev + " after rev " + previous);
+                    }
+                    if (rev != previous && delivered.containsKey(rev)) {
+                        v.add("m" + member + " split rev " + rev + " over two responses");
+                    }
+                    previous = rev;
+                    delivered.computeIfAbsent(rev, x -> new ArrayList<>()).add(Ev.of(e));
+                    Ev prevExpected = prevAt.getOrDefault(rev, Map.of()).get(e.getKv().getKey().toStringUtf8());
+                    boolean hasPrev = e.hasPrevKv() && !e.getPrevKv().getKey().isEmpty();
+                    if (prevExpected == null ? hasPrev
+                            : !hasPrev || e.getPrevKv().getModRevision() != prevExpected.revision()
+                                    || !e.getPrevKv().getValue().toStringUtf8().equals(prevExpected.value())) {
+                        v.add("m" + member + " rev " + rev + " " + e.getKv().getKey().toStringUtf8() + ": prev_kv "
+                                + (hasPrev ? e.getPrevKv().getValue().toStringUtf8() + " of rev " + e.getPrevKv().getModRevision() : "none")
+                                + " where the history has " + (prevExpected == null ? "none" : prevExpected));
+                    }
+                }
+            }
+            for (Map.Entry<Long, List<Ev>> e : expected.entrySet()) {
+                if (e.getKey() > current) {
+                    continue;
+                }
+                List<Ev> got = delivered.get(e.getKey());
+                if (got == null) {
+                    v.add("m" + member + "'s watch skipped rev " + e.getKey() + " " + e.getValue());
+                } else if (!got.equals(e.getValue())) {
+                    v.add("m" + member + "'s watch delivered " + got + " for rev " + e.getKey() + " where the history has "
+                            + e.getValue());
+                }
+            }
+            for (Long rev : delivered.keySet()) {
+                if (!expected.containsKey(rev)) {
+                    v.add("m" + member + "'s watch delivered rev " + rev + ", which the history does not hold");
+                }
+            }
+            return v;
         }
     }
 
