@@ -4,7 +4,6 @@ import io.etch.api.gateway.JsonGateway;
 import io.etch.server.EtchServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -55,7 +54,7 @@ public final class ClientEndpoint implements AutoCloseable {
         // Interceptors run last to first: the caller's credentials are in the context before counting starts.
         Callers callers = new Callers();
         List<ServerServiceDefinition> services = plain.stream()
-                .map(s -> ServerInterceptors.intercept(s, counting, callers)).toList();
+                .map(s -> UnmarshalErrors.intercept(s, counting, callers)).toList();
         int maxInbound = (int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
 
         // The JSON gateway calls the same service objects in process, so it shares their validation and errors.

@@ -103,6 +103,7 @@ public final class Applier implements EntryApplier {
                 case LEASE_GRANT -> RaftReply.newBuilder().setLeaseGrant(lessor.grant(txn, entry.getLeaseGrant())).build();
                 case LEASE_REVOKE -> RaftReply.newBuilder().setLeaseRevoke(lessor.revoke(txn, entry.getLeaseRevoke().getID())).build();
                 case LEASE_CHECKPOINT -> RaftReply.newBuilder().setLeaseCheckpoint(lessor.checkpoint(txn, entry.getLeaseCheckpoint())).build();
+                case READ_BARRIER -> RaftReply.newBuilder().setReadBarrier(entry.getReadBarrier()).build();
                 case MEMBER_ATTRIBUTES -> {
                     members.publish(txn.batch(), entry.getMemberAttributes());
                     yield RaftReply.newBuilder().setMemberAttributes(entry.getMemberAttributes()).build();

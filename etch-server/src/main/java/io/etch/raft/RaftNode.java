@@ -281,7 +281,42 @@ public final class RaftNode implements AutoCloseable {
         return reads.barrier();
     }
 
+    /**
+     * One linearizable read round. With several members it is a {@link ReadBarrier} entry through the
+     * log, not Ratis' ReadIndex: Ratis answers a ReadIndex at once, without asking the followers,
+     * when its commit index has not moved since a round it confirmed earlier. A leader paused past
+     * its term (SIGSTOP, a long GC) still has that frozen commit index when it resumes, and served
+     * reads from before writes the next leader had acknowledged (found by ClusterFaultHistoryIT's
+     * real-time check). An entry that commits after the read began is proof no write acknowledged
+     * before it is missing; it shares the batch of writes in flight, so under write load it costs
+     * little. A single member is its own majority, and Ratis' ReadIndex is right there.
+     */
     private CompletableFuture<Void> readIndexRound() {
+        if (group.getPeers().size() > 1) {
+            return proposals.propose(READ_BARRIER)
+                    .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((reply, error) -> {
+                        if (error != null) {
+                            throw new CompletionException(translate(error));
+                        }
+                        if (reply.getReplyCase() != RaftReply.ReplyCase.READ_BARRIER) {
+                            throw new CompletionException(EtcdError.INTERNAL.exception());
+                        }
+                        return null;
+                    });
+        }
+        return ratisReadIndex();
+    }
+
+    /**
+     * Completes once this member has applied what the leader had committed when asked (Ratis'
+     * ReadIndex): enough to know a member has caught up, not a linearizable read (see above).
+     */
+    public CompletableFuture<Void> caughtUp() {
+        return ratisReadIndex();
+    }
+
+    private CompletableFuture<Void> ratisReadIndex() {
         return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType())
                 .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 // Off Ratis' threads: the next round starts from here (see WriteSender).
@@ -295,6 +330,9 @@ public final class RaftNode implements AutoCloseable {
                     return null;
                 }, completions);
     }
+
+    private static final RaftEntry READ_BARRIER =
+            RaftEntry.newBuilder().setReadBarrier(io.etch.api.raftpb.ReadBarrier.getDefaultInstance()).build();
 
     private CompletableFuture<RaftClientReply> submitLocal(Message message, RaftClientRequest.Type type) {
         RaftClientRequest request = RaftClientRequest.newBuilder()

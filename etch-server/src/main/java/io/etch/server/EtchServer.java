@@ -197,7 +197,7 @@ public final class EtchServer implements AutoCloseable {
     }
 
     private void awaitReadiness() {
-        raft.readBarrier().whenComplete((ok, error) -> {
+        raft.caughtUp().whenComplete((ok, error) -> {
             if (error == null) {
                 ready.complete(null);
             } else if (!timers.isShutdown()) {

@@ -306,6 +306,9 @@ class ClusterFaultHistoryIT {
                     faults.size(), pauses, faults.size() - pauses, histories.get(0).size(), current, MEMBERS,
                     rywChecked.get(), rywSkipped.get(), rywByMember, violations.total(), violations.counts(),
                     (System.nanoTime() - t0) / 1e9);
+            if (Boolean.getBoolean("etch.fault.keepLogs")) {
+                keepLogs(seed);
+            }
             if (violations.total() > 0) {
                 String faultList = faults.stream()
                         .map(f -> String.format("#%d %s m%d%s %.3fs..%.3fs", f.number(), f.what(), f.member(),
@@ -314,8 +317,23 @@ class ClusterFaultHistoryIT {
                 String message = "seed " + seed + ": " + violations.total() + " violation(s) [" + violations.counts() + "]"
                         + violations.examples() + "\n  faults: " + faultList;
                 System.out.println(message);
+                keepLogs(seed);
                 fail(message);
             }
+        }
+    }
+
+    /** The members' logs of a failed run, kept under target/fault-logs/SEED for a look at who led when. */
+    private void keepLogs(long seed) {
+        Path into = Path.of("target", "fault-logs", Long.toString(seed));
+        try (var files = java.nio.file.Files.list(dir)) {
+            java.nio.file.Files.createDirectories(into);
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                java.nio.file.Files.copy(f, into.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            log("member logs kept in %s", into.toAbsolutePath());
+        } catch (java.io.IOException e) {
+            log("could not keep the member logs: %s", e);
         }
     }
 
@@ -456,8 +474,8 @@ class ClusterFaultHistoryIT {
      * The operations with a place in the history: acknowledged writes, failed writes the history holds
      * (their end unknown), and linearizable reads.
      */
-    private static List<LinearizabilityCheck.Point> points(List<Op> ops, List<LinearizabilityCheck.Read> reads,
-                                                           List<Ev> history) {
+    private List<LinearizabilityCheck.Point> points(List<Op> ops, List<LinearizabilityCheck.Read> reads,
+                                                    List<Ev> history) {
         Map<String, Long> revisionOfValue = new HashMap<>();
         for (Ev e : history) {
             if (e.type() == Event.EventType.PUT) {
@@ -466,7 +484,8 @@ class ClusterFaultHistoryIT {
         }
         List<LinearizabilityCheck.Point> points = new ArrayList<>();
         for (Op op : ops) {
-            String what = (op.kind == Kind.PUT ? "put " : "delete ") + op.key + " " + op.id;
+            String what = String.format("%s %s %s via m%d [%.3fs..%.3fs]", op.kind == Kind.PUT ? "put" : "delete", op.key,
+                    op.id, op.member, secs(op.start), secs(op.end));
             if (op.acked) {
                 points.add(new LinearizabilityCheck.Point(what, true, op.start, op.end, op.revision));
             } else if (revisionOfValue.containsKey(op.id)) {
@@ -476,8 +495,8 @@ class ClusterFaultHistoryIT {
         }
         for (LinearizabilityCheck.Read r : reads) {
             if (r.linearizable()) {
-                points.add(new LinearizabilityCheck.Point("read " + r.id() + " via m" + r.member(), false, r.start(), r.end(),
-                        r.revision()));
+                points.add(new LinearizabilityCheck.Point(String.format("read %s via m%d [%.3fs..%.3fs]", r.id(), r.member(),
+                        secs(r.start()), secs(r.end())), false, r.start(), r.end(), r.revision()));
             }
         }
         return points;
