@@ -62,6 +62,7 @@ public final class RaftNode implements AutoCloseable {
     private final RaftClient forwarder;
     private final RaftClient writeClient;
     private final ClientId localClient = ClientId.randomId();
+    private volatile boolean closed;
     private final AtomicLong callIds = new AtomicLong();
     private final ScheduledExecutorService timer;
     private final ExecutorService completions;
@@ -293,19 +294,32 @@ public final class RaftNode implements AutoCloseable {
      */
     private CompletableFuture<Void> readIndexRound() {
         if (group.getPeers().size() > 1) {
-            return proposals.propose(READ_BARRIER)
-                    .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .handle((reply, error) -> {
-                        if (error != null) {
-                            throw new CompletionException(translate(error));
-                        }
-                        if (reply.getReplyCase() != RaftReply.ReplyCase.READ_BARRIER) {
-                            throw new CompletionException(EtcdError.INTERNAL.exception());
-                        }
-                        return null;
-                    });
+            return barrier(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.requestTimeout().toMillis()));
         }
         return ratisReadIndex();
+    }
+
+    /**
+     * Proposes a barrier and, if it is not applied within a few election timeouts (its attempt may
+     * have gone to a member that went away), another one: a barrier applied twice does no harm.
+     */
+    private CompletableFuture<Void> barrier(long deadline) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        long attempt = Math.max(1, Math.min(left, Math.max(1000, 3 * settings.election().toMillis())));
+        return proposals.propose(READ_BARRIER)
+                .orTimeout(attempt, TimeUnit.MILLISECONDS)
+                .handle((reply, error) -> {
+                    if (error == null) {
+                        return reply.getReplyCase() == RaftReply.ReplyCase.READ_BARRIER
+                                ? CompletableFuture.<Void>completedFuture(null)
+                                : CompletableFuture.<Void>failedFuture(EtcdError.INTERNAL.exception());
+                    }
+                    if (System.nanoTime() >= deadline || closed) {
+                        return CompletableFuture.<Void>failedFuture(translate(error));
+                    }
+                    return barrier(deadline);
+                })
+                .thenCompose(f -> f);
     }
 
     /**
@@ -454,6 +468,7 @@ public final class RaftNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed = true;
         RatisMetricsBridge.unregister(settings.selfId(), metrics);
         try {
             forwarder.close();

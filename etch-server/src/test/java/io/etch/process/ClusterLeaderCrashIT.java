@@ -87,8 +87,18 @@ class ClusterLeaderCrashIT {
 
             for (int i = 0; i < n; i++) {
                 try (Client c = Client.builder().endpoints(members.endpoint(i)).build()) {
-                    var all = c.getKVClient().get(ByteSequence.from("/failover/", UTF_8),
-                            GetOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS);
+                    // As clientv3 does, a read that timed out on the server is sent again.
+                    io.etcd.jetcd.kv.GetResponse all = null;
+                    for (int attempt = 1; all == null; attempt++) {
+                        try {
+                            all = c.getKVClient().get(ByteSequence.from("/failover/", UTF_8),
+                                    GetOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            if (attempt == 3) {
+                                throw e;
+                            }
+                        }
+                    }
                     Map<String, Long> stored = new HashMap<>();
                     all.getKvs().forEach(kv -> {
                         stored.put(kv.getKey().toString(UTF_8), kv.getModRevision());
