@@ -95,7 +95,7 @@ public final class RaftNode implements AutoCloseable {
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(group)
-                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics, fatal))
+                .setStateMachine(new EtchStateMachine(applier, withBarriers(queries), applied::advance, metrics, fatal))
                 .setProperties(props)
                 .setParameters(peerParameters(settings))
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -299,6 +299,61 @@ public final class RaftNode implements AutoCloseable {
         return ratisReadIndex();
     }
 
+    /** The server's leader queries, plus the read barrier a follower asks the leader for. */
+    private LeaderQueries withBarriers(LeaderQueries queries) {
+        return query -> {
+            io.etch.api.raftpb.LeaderQuery q;
+            try {
+                q = io.etch.api.raftpb.LeaderQuery.parseFrom(query);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                return queries.answer(query);
+            }
+            if (!q.hasReadBarrier()) {
+                return queries.answer(query);
+            }
+            return leaderBarrier().handle((index, error) -> (error == null
+                    ? io.etch.api.raftpb.LeaderAnswer.newBuilder().setBarrierIndex(index)
+                    : io.etch.api.raftpb.LeaderAnswer.newBuilder().setError(translate(error).error().name()))
+                    .build().toByteArray());
+        };
+    }
+
+    /** On the leader: commits a barrier entry through this member's own Raft server; its log index once applied here. */
+    private CompletableFuture<Long> leaderBarrier() {
+        return submitLocal(Message.valueOf(UnsafeByteOperations.unsafeWrap(READ_BARRIER.toByteArray())),
+                RaftClientRequest.writeRequestType())
+                .thenApply(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw new CompletionException(translate(reply.getException()));
+                    }
+                    return reply.getLogIndex();
+                });
+    }
+
+    /**
+     * One barrier: on the leader its own entry; on a follower the leader's, then this member's apply
+     * up to it. Neither goes through the write path's per-member streams.
+     */
+    private CompletableFuture<Void> barrierOnce() {
+        if (division().getInfo().isLeader()) {
+            return leaderBarrier().thenApply(index -> null);
+        }
+        byte[] ask = io.etch.api.raftpb.LeaderQuery.newBuilder()
+                .setReadBarrier(io.etch.api.raftpb.ReadBarrier.getDefaultInstance()).build().toByteArray();
+        return askLeader(ask).thenCompose(answer -> {
+            io.etch.api.raftpb.LeaderAnswer a;
+            try {
+                a = io.etch.api.raftpb.LeaderAnswer.parseFrom(answer);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CompletionException(EtcdError.INTERNAL.exception());
+            }
+            if (a.getAnswerCase() != io.etch.api.raftpb.LeaderAnswer.AnswerCase.BARRIER_INDEX) {
+                throw new CompletionException(EtcdError.TIMEOUT.exception());
+            }
+            return applied.await(a.getBarrierIndex());
+        });
+    }
+
     /**
      * Proposes a barrier and, if it is not applied within a few election timeouts (its attempt may
      * have gone to a member that went away), another one: a barrier applied twice does no harm.
@@ -306,13 +361,17 @@ public final class RaftNode implements AutoCloseable {
     private CompletableFuture<Void> barrier(long deadline) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         long attempt = Math.max(1, Math.min(left, Math.max(1000, 3 * settings.election().toMillis())));
-        return proposals.propose(READ_BARRIER)
+        CompletableFuture<Void> once;
+        try {
+            once = barrierOnce();
+        } catch (RuntimeException e) {
+            once = CompletableFuture.failedFuture(e);
+        }
+        return once
                 .orTimeout(attempt, TimeUnit.MILLISECONDS)
-                .handle((reply, error) -> {
+                .handle((v, error) -> {
                     if (error == null) {
-                        return reply.getReplyCase() == RaftReply.ReplyCase.READ_BARRIER
-                                ? CompletableFuture.<Void>completedFuture(null)
-                                : CompletableFuture.<Void>failedFuture(EtcdError.INTERNAL.exception());
+                        return CompletableFuture.<Void>completedFuture(null);
                     }
                     if (System.nanoTime() >= deadline || closed) {
                         return CompletableFuture.<Void>failedFuture(translate(error));
