@@ -300,6 +300,11 @@ public final class RaftNode implements AutoCloseable {
         return reads.barrier();
     }
 
+    /** Completes once this member has applied the entry at {@code index}. */
+    public CompletableFuture<Void> awaitApplied(long index) {
+        return applied.await(index).thenApply(v -> null);
+    }
+
     private CompletableFuture<Void> readIndexRound() {
         return submitLocal(Message.EMPTY, RaftClientRequest.readRequestType())
                 .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)

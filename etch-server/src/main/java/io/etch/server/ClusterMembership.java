@@ -339,6 +339,16 @@ final class ClusterMembership {
                     .whenComplete((v, error) -> reconfigured(error, "leadership transfer"));
             return;
         }
+        // A promoted learner leaves the configuration first and comes back as a voter: Ratis (3.2)
+        // never counts a listener as caught up, and turning one into a voter in place leaves its
+        // server "starting" for good (no ReadIndex, no elections). Brought in anew, it is.
+        List<Long> promoted = wantVoters.keySet().stream().filter(conf.listeners()::containsKey).toList();
+        if (!promoted.isEmpty()) {
+            voters.removeIf(v -> promoted.contains(v.id()));
+            promoted.forEach(wantVoters::remove);
+            log.info("promoting {}: out of the raft configuration first, then in as a voter", promoted.stream()
+                    .map(Long::toHexString).toList());
+        }
         log.info("changing the raft configuration: voters={} learners={} (was voters={} learners={})",
                 hex(wantVoters), hex(wantListeners), hex(conf.voters()), hex(conf.listeners()));
         raft.setConfiguration(voters, listeners).whenComplete((v, error) -> reconfigured(error, "configuration change"));
@@ -351,6 +361,7 @@ final class ClusterMembership {
             nextReconfigureNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         } else {
             log.info("{} done", what);
+            nextReconfigureNanos = 0;
         }
     }
 

@@ -208,13 +208,26 @@ public final class EtchServer implements AutoCloseable {
     }
 
     private void awaitReadiness() {
-        raft.readBarrier().whenComplete((ok, error) -> {
+        readinessBarrier().whenComplete((ok, error) -> {
             if (error == null) {
                 ready.complete(null);
             } else if (!timers.isShutdown()) {
                 timers.schedule(this::awaitReadiness, 100, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /**
+     * A voter is ready once it passed a read barrier. A learner cannot use one: Ratis (3.2) never
+     * counts a listener it brought in as caught up, so the listener stays "starting" and its
+     * ReadIndex fails. It asks the leader for its commit index instead and waits to apply up to it.
+     */
+    private CompletableFuture<Void> readinessBarrier() {
+        if (!isLearner()) {
+            return raft.readBarrier();
+        }
+        return askLeader(LeaderQuery.newBuilder().setCommitIndex(true).build())
+                .thenCompose(a -> raft.awaitApplied(a.getCommitIndex()));
     }
 
     private void startAutoCompaction() {
@@ -682,6 +695,11 @@ public final class EtchServer implements AutoCloseable {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return CompletableFuture.completedFuture(
                     LeaderAnswer.newBuilder().setError(EtcdError.INTERNAL.name()).build().toByteArray());
+        }
+        if (query.getQueryCase() == LeaderQuery.QueryCase.COMMIT_INDEX) {
+            return CompletableFuture.completedFuture(raft.isLeader()
+                    ? LeaderAnswer.newBuilder().setCommitIndex(raft.committedIndex()).build().toByteArray()
+                    : LeaderAnswer.newBuilder().setError(EtcdError.NOT_LEADER.name()).build().toByteArray());
         }
         if (query.getQueryCase() != LeaderQuery.QueryCase.MEMBER_CHANGE) {
             return leaderLeases.answer(bytes);

@@ -352,7 +352,8 @@ public final class EtchCluster implements AutoCloseable {
     /** The member that currently leads, as the members themselves report it. */
     public int leaderIndex() {
         for (int i = 0; i < running.size(); i++) {
-            if (running.get(i) != null && running.get(i).server().status().getLeader() == members.get(i).id()) {
+            EtchMember m = running.get(i);
+            if (m != null && !m.stopped().isDone() && m.server().status().getLeader() == members.get(i).id()) {
                 return i;
             }
         }
