@@ -80,6 +80,7 @@ public final class RaftNode implements AutoCloseable {
     private final PeerTls peerTls;
 
     private final Supplier<byte[]> membershipForPeers;
+    private final EtchStateMachine stateMachine;
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
         this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped(), FatalHandler.HALT, () -> new byte[0]);
@@ -106,13 +107,14 @@ public final class RaftNode implements AutoCloseable {
         this.applied = new AppliedIndex(applier.appliedIndex(), completions);
         this.peerTls = settings.peerTls() == null ? null : PeerTls.of(settings.peerTls());
         RaftProperties props = serverProperties(settings, bindAddress);
+        this.stateMachine = new EtchStateMachine(applier, queries, applied::advance, metrics, fatal);
         // A member that joins starts outside the configuration ("initializing" in Ratis): the
         // leader adds it once it has caught up. Its clients still need members to talk to.
         RaftGroup own = settings.joining() ? RaftGroup.valueOf(group.getGroupId()) : group;
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
                 .setGroup(own)
-                .setStateMachine(new EtchStateMachine(applier, queries, applied::advance, metrics, fatal))
+                .setStateMachine(stateMachine)
                 .setProperties(props)
                 .setParameters(peerParameters(settings))
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -233,6 +235,7 @@ public final class RaftNode implements AutoCloseable {
 
     public void start() throws IOException {
         server.start();
+        stateMachine.startupDone();
     }
 
     /**

@@ -348,4 +348,27 @@ class MembershipChangeTest {
                     .anyMatch(m -> m.getID() == cluster.memberId(added));
         }
     }
+
+    @Test
+    void aMemberJoinsAClusterWhoseMembersAllRestarted() throws Exception {
+        start(3);
+        kv(0).put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k/1")).setValue(ByteString.copyFromUtf8("v")).build());
+        cluster.restartAll();
+        Thread.sleep(400);
+        int added = cluster.prepareMember();
+        add(0, cluster.peerUrl(added), false);
+        cluster.startJoining(added);
+        assertThat(count(added, false)).isEqualTo(1);
+    }
+
+    @Test
+    void aRemovedMemberThatWasDownStopsWhenItComesBack() throws Exception {
+        start(3);
+        int down = (cluster.leaderIndex() + 1) % 3;
+        long downId = cluster.memberId(down);
+        cluster.stop(down);
+        members((down + 1) % 3).memberRemove(MemberRemoveRequest.newBuilder().setID(downId).build());
+        cluster.restartAsync(down);
+        cluster.member(down).stopped().get(60, TimeUnit.SECONDS);
+    }
 }

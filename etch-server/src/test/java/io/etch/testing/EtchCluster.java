@@ -322,6 +322,12 @@ public final class EtchCluster implements AutoCloseable {
         }
     }
 
+    /** Restarts member i without waiting for it to be ready (it may never be: it was removed, say). */
+    public void restartAsync(int i) throws IOException {
+        stop(i);
+        startMemberAsync(i);
+    }
+
     public void restart(int i) throws IOException {
         stop(i);
         startMemberAsync(i);
