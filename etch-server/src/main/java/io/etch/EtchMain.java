@@ -12,6 +12,10 @@ import java.util.function.Supplier;
 import io.etch.metrics.EtchMetrics;
 import io.etch.server.EtchServer;
 import io.etch.server.Member;
+import io.etch.server.MemberIdentity;
+import io.etch.api.raftpb.ClusterMembers;
+import io.etch.api.raftpb.StoredMember;
+import io.etch.raft.RaftNode;
 import io.etch.server.ServerSettings;
 import io.etch.server.Version;
 import io.etch.tls.TlsConfig;
@@ -67,17 +71,25 @@ public final class EtchMain {
                 return;
             }
             tls = TlsSetup.of(config);
+            boolean joining = !hasData(config) && !config.isNewCluster();
             if (!hasData(config)) {
-                if (!config.isNewCluster()) {
-                    throw new ConfigException("--initial-cluster-state=existing: joining a running cluster "
-                            + "needs membership changes, which this version of Etch does not have yet");
-                }
                 config.verifyBootstrap();
             }
             settings = settings(config, tls.peer());
+            MemberIdentity stored = MemberIdentity.read(Path.of(config.dataDir()));
+            if (stored != null) {
+                // A restart: who this member is comes from its data, not from --initial-cluster.
+                settings = withIdentity(settings, stored.memberId(), stored.clusterId(), settings.members(), false);
+            } else if (joining) {
+                settings = join(config, settings, tls.peer());
+            }
         } catch (ConfigException e) {
             System.err.println("etch: " + e.getMessage());
             System.exit(e.exitCode());
+            return;
+        } catch (IOException e) {
+            System.err.println("etch: " + e.getMessage());
+            System.exit(1);
             return;
         }
         setLogLevel(config.logLevel());
@@ -106,6 +118,8 @@ public final class EtchMain {
             metricsListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
         EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners);
+        // etcd exits 0 after it stopped because it was removed from the cluster.
+        member.stopped().thenRun(() -> System.exit(0));
         for (String url : clientUrls(config)) {
             if (url.startsWith("https:")) {
                 log.info("serving client traffic securely; address={}", hostPort(url));
@@ -181,6 +195,73 @@ public final class EtchMain {
         }
     }
 
+    /**
+     * etcd's join of a running cluster (--initial-cluster-state existing, empty data dir): asks the
+     * other members of --initial-cluster for the membership, and takes the id that {@code member add}
+     * gave this member's advertised peer URLs, and the cluster's id.
+     */
+    private static ServerSettings join(EtchConfig config, ServerSettings settings, TlsConfig peerTls)
+            throws ConfigException {
+        List<String> own = new ArrayList<>(config.initialAdvertisePeerUrls());
+        own.sort(null);
+        List<String> peers = new ArrayList<>();
+        for (String name : config.initialClusterMembers().names()) {
+            for (String url : config.initialClusterMembers().peerUrls(name)) {
+                if (!own.contains(url)) {
+                    peers.add(hostPort(url));
+                }
+            }
+        }
+        ClusterMembers cluster = null;
+        long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+        while (cluster == null) {
+            try {
+                cluster = ClusterMembers.parseFrom(RaftNode.fetchMembership(peers, peerTls, 2000));
+            } catch (RuntimeException | com.google.protobuf.InvalidProtocolBufferException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new ConfigException("cannot fetch cluster info from peer urls: could not retrieve cluster "
+                            + "information from the given URLs");
+                }
+                log.warn("failed to get cluster from remote peers ({}); retrying", e.getMessage());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ConfigException("interrupted while joining");
+                }
+            }
+        }
+        StoredMember self = null;
+        for (StoredMember m : cluster.getMembersList()) {
+            List<String> urls = new ArrayList<>(m.getPeerUrlsList());
+            urls.sort(null);
+            if (urls.equals(own)) {
+                self = m;
+            }
+        }
+        if (self == null) {
+            throw new ConfigException("error validating peerURLs: member with peer URLs " + own
+                    + " is not in the cluster; add it with member add first");
+        }
+        List<Member> members = new ArrayList<>();
+        for (StoredMember m : cluster.getMembersList()) {
+            boolean me = m.getId() == self.getId();
+            members.add(new Member(m.getId(), me ? config.name() : "", List.copyOf(m.getPeerUrlsList()),
+                    me ? config.advertiseClientUrls() : List.of(), m.getIsLearner()));
+        }
+        log.info("joining cluster {} as member {}", Long.toHexString(cluster.getClusterId()), Long.toHexString(self.getId()));
+        return withIdentity(settings, self.getId(), cluster.getClusterId(), members, true);
+    }
+
+    private static ServerSettings withIdentity(ServerSettings s, long memberId, long clusterId, List<Member> members,
+                                               boolean joining) {
+        return new ServerSettings(s.name(), s.dataDir(), s.walDir(), memberId, clusterId, members, s.peerBind(),
+                s.heartbeat(), s.election(), s.maxRequestBytes(), s.maxTxnOps(), s.quotaBackendBytes(),
+                s.autoCompaction(), s.leaseCheckpointInterval(), s.watchProgressNotifyInterval(), s.metricsLevel(),
+                s.maxConcurrentStreams(), s.enableGrpcGateway(), s.enableUi(), s.grpcKeepAlive(), s.preVote(),
+                s.unsafeNoFsync(), s.auth(), s.peerTls(), s.reconfig().withJoining(joining));
+    }
+
     static ServerSettings settings(EtchConfig config) throws ConfigException {
         return settings(config, null);
     }
@@ -219,7 +300,17 @@ public final class EtchMain {
                 config.preVote(),
                 config.unsafeNoFsync(),
                 new ServerSettings.Auth(tokens, bcryptCost(config.bcryptCost()), config.clientTls().clientCertAuth()),
-                peerTls);
+                peerTls,
+                new ServerSettings.Reconfig(config.strictReconfigCheck(), maxLearners(config), false,
+                        ServerSettings.Reconfig.DEFAULTS.healthInterval()));
+    }
+
+    private static int maxLearners(EtchConfig config) {
+        try {
+            return Integer.parseInt(config.extra("max-learners"));
+        } catch (IllegalArgumentException e) {
+            return 1;
+        }
     }
 
     /** As etcd: a cost bcrypt does not take (4 to 31) is replaced by the default, 10, with a warning. */

@@ -24,6 +24,8 @@ public final class EtchMember implements AutoCloseable {
     private final EtchServer server;
     private final ClientEndpoint endpoint;
     private final MetricsEndpoint metricsEndpoint;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
 
     private EtchMember(ExecutorService executor, EtchServer server, ClientEndpoint endpoint, MetricsEndpoint metricsEndpoint) {
         this.executor = executor;
@@ -76,7 +78,19 @@ public final class EtchMember implements AutoCloseable {
                         .map(l -> (l.secure() ? "https://" : "http://") + l.address().getHostString() + ":"
                                 + l.address().getPort()).toList());
             });
-            return new EtchMember(executor, server, endpoint, metricsEndpoint);
+            EtchMember member = new EtchMember(executor, server, endpoint, metricsEndpoint);
+            // A member removed from the cluster stops by itself, as etcd's does.
+            server.removed().thenRun(() -> {
+                Thread t = new Thread(() -> {
+                    try {
+                        member.close();
+                    } catch (IOException | RuntimeException e) {
+                        log.warn("error while stopping: {}", e.toString());
+                    }
+                }, "etch-removed");
+                t.start();
+            });
+            return member;
         } catch (IOException | RuntimeException e) {
             if (server != null) {
                 server.close();
@@ -103,6 +117,11 @@ public final class EtchMember implements AutoCloseable {
         };
     }
 
+    /** Completes once this member stopped (closed, or stopped by itself after it was removed). */
+    public java.util.concurrent.CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
     public EtchServer server() {
         return server;
     }
@@ -116,6 +135,9 @@ public final class EtchMember implements AutoCloseable {
     /** Stops at once, as etcd's HardStop: peers find out by missing heartbeats. */
     @Override
     public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             if (metricsEndpoint != null) {
                 metricsEndpoint.close();
@@ -132,6 +154,8 @@ public final class EtchMember implements AutoCloseable {
                     executor.awaitTermination(5, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    stopped.complete(null);
                 }
             }
         }

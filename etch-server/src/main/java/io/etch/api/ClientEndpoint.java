@@ -53,8 +53,9 @@ public final class ClientEndpoint implements AutoCloseable {
         counting.initialize(plain);
         // Interceptors run last to first: the caller's credentials are in the context before counting starts.
         Callers callers = new Callers();
+        LearnerGuard learners = new LearnerGuard(server);
         List<ServerServiceDefinition> services = plain.stream()
-                .map(s -> UnmarshalErrors.intercept(s, counting, callers)).toList();
+                .map(s -> UnmarshalErrors.intercept(s, learners, counting, callers)).toList();
         int maxInbound = (int) Math.min(Integer.MAX_VALUE, server.settings().maxRequestBytes() + GRPC_OVERHEAD_BYTES);
 
         // The JSON gateway calls the same service objects in process, so it shares their validation and errors.

@@ -108,6 +108,10 @@ public final class Applier implements EntryApplier {
                     members.publish(txn.batch(), entry.getMemberAttributes());
                     yield RaftReply.newBuilder().setMemberAttributes(entry.getMemberAttributes()).build();
                 }
+                case MEMBER_CHANGE -> {
+                    members.apply(txn.batch(), entry.getMemberChange());
+                    yield RaftReply.newBuilder().setMemberChange(entry.getMemberChange()).build();
+                }
                 // Members propose flat batches only.
                 default -> RaftReply.newBuilder().setError("INTERNAL").build();
             };
@@ -144,8 +148,9 @@ public final class Applier implements EntryApplier {
             }
             // etcd lets anyone compact, even without credentials; Etch asks for a user at least.
             case LEASE_GRANT, COMPACTION -> permissions.requireUser(who);
-            // Only a member speaks for itself; no client request becomes this entry.
-            case MEMBER_ATTRIBUTES -> {
+            // Only members propose these (a client's membership change is checked by the API and
+            // proposed by the leader); no client request becomes this entry.
+            case MEMBER_ATTRIBUTES, MEMBER_CHANGE -> {
                 if (!who.equals(AuthInfo.MEMBER)) {
                     throw EtcdError.PERMISSION_DENIED.exception();
                 }

@@ -23,7 +23,7 @@ public final class MemberIds {
      * its sorted peer URLs concatenated, followed by the cluster token (etcd's NewMember with no time).
      */
     public static long memberId(Collection<String> peerUrls, String clusterToken) {
-        return hash(seed(peerUrls, clusterToken).toString());
+        return io.etch.membership.PeerUrls.memberId(peerUrls, clusterToken, null);
     }
 
     /**
@@ -31,7 +31,7 @@ public final class MemberIds {
      * time in seconds appended, as etcd's "member add" does to keep re-added members distinct.
      */
     public static long memberId(Collection<String> peerUrls, String clusterToken, long unixSeconds) {
-        return hash(seed(peerUrls, clusterToken).append(unixSeconds).toString());
+        return io.etch.membership.PeerUrls.memberId(peerUrls, clusterToken, unixSeconds);
     }
 
     /** The cluster ID: the first 8 bytes of SHA-1 over the member IDs, sorted unsigned, each 8 bytes big-endian. */
@@ -63,18 +63,6 @@ public final class MemberIds {
     /** Reads an ID printed by {@link #hex} or by etcd. */
     public static long parseHex(String hex) {
         return Long.parseUnsignedLong(hex, 16);
-    }
-
-    private static StringBuilder seed(Collection<String> peerUrls, String clusterToken) {
-        List<String> sorted = new ArrayList<>(peerUrls);
-        sorted.sort(null); // Go's sort.Strings: byte order, which String order matches for URLs
-        StringBuilder b = new StringBuilder();
-        sorted.forEach(b::append);
-        return b.append(clusterToken);
-    }
-
-    private static long hash(String s) {
-        return first8(sha1().digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static long first8(byte[] digest) {

@@ -44,6 +44,7 @@ final class EtchStateMachine extends BaseStateMachine {
     private final EtchMetrics metrics;
     private final FatalHandler fatal;
     private volatile TermIndex durableUpTo;
+    private volatile boolean started;
     private RaftPeerId lastLeader;
 
     /** {@code appliedListener} hears each applied index, after the entry is visible to readers. */
@@ -71,10 +72,21 @@ final class EtchStateMachine extends BaseStateMachine {
         return storage;
     }
 
+    /**
+     * The store stands for a snapshot only while Ratis starts (so that it replays just the entries
+     * after the stored index). Afterwards there is none: the log is never purged yet, so it holds
+     * every entry, and a leader that reported a snapshot would try to send it, with no files, to
+     * every member that joins (Ratis makes a new member install the latest snapshot first).
+     */
     @Override
     public SnapshotInfo getLatestSnapshot() {
         TermIndex ti = durableUpTo;
-        return ti == null ? null : new StoredState(ti);
+        return ti == null || started ? null : new StoredState(ti);
+    }
+
+    /** Ratis has started: see {@link #getLatestSnapshot()}. */
+    void startupDone() {
+        started = true;
     }
 
     @Override

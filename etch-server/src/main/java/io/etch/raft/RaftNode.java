@@ -9,7 +9,14 @@ import io.etch.errors.FatalHandler;
 import io.etch.metrics.EtchMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import io.etch.tls.TlsConfig;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -73,12 +80,21 @@ public final class RaftNode implements AutoCloseable {
     private final EtchMetrics metrics;
     private final PeerTls peerTls;
 
+    private final Supplier<byte[]> membershipForPeers;
+    private final EtchStateMachine stateMachine;
+
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
-        this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped(), FatalHandler.HALT);
+        this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped(), FatalHandler.HALT, () -> new byte[0]);
     }
 
+    /**
+     * {@code membershipForPeers} answers members that join ({@link #fetchMembership}): this
+     * member's view of the membership, serialized.
+     */
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier,
-                    LeaderQueries queries, EtchMetrics metrics, FatalHandler fatal) throws IOException {
+                    LeaderQueries queries, EtchMetrics metrics, FatalHandler fatal,
+                    Supplier<byte[]> membershipForPeers) throws IOException {
+        this.membershipForPeers = membershipForPeers;
         this.settings = settings;
         this.metrics = metrics;
         this.selfPeer = RaftMember.peerId(settings.selfId());
@@ -92,10 +108,14 @@ public final class RaftNode implements AutoCloseable {
         this.applied = new AppliedIndex(applier.appliedIndex(), completions);
         this.peerTls = settings.peerTls() == null ? null : PeerTls.of(settings.peerTls());
         RaftProperties props = serverProperties(settings, bindAddress);
+        this.stateMachine = new EtchStateMachine(applier, withBarriers(queries), applied::advance, metrics, fatal);
+        // A member that joins starts outside the configuration ("initializing" in Ratis): the
+        // leader adds it once it has caught up. Its clients still need members to talk to.
+        RaftGroup own = settings.joining() ? RaftGroup.valueOf(group.getGroupId()) : group;
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeer)
-                .setGroup(group)
-                .setStateMachine(new EtchStateMachine(applier, withBarriers(queries), applied::advance, metrics, fatal))
+                .setGroup(own)
+                .setStateMachine(stateMachine)
                 .setProperties(props)
                 .setParameters(peerParameters(settings))
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -117,6 +137,7 @@ public final class RaftNode implements AutoCloseable {
         boolean checkAddresses = s.peerTls() != null && s.peerTls().checksClientAddresses();
         GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> {
             builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(s.selfId()));
+            builder.addService(PeerMembershipService.definition(() -> membershipForPeers.get()));
             return checkAddresses ? builder.intercept(new PeerAddressCheck()) : builder;
         });
         if (peerTls != null) {
@@ -215,6 +236,7 @@ public final class RaftNode implements AutoCloseable {
 
     public void start() throws IOException {
         server.start();
+        stateMachine.startupDone();
     }
 
     /**
@@ -280,6 +302,11 @@ public final class RaftNode implements AutoCloseable {
      */
     public CompletableFuture<Void> readBarrier() {
         return reads.barrier();
+    }
+
+    /** Completes once this member has applied the entry at {@code index}. */
+    public CompletableFuture<Void> awaitApplied(long index) {
+        return applied.await(index).thenApply(v -> null);
     }
 
     /**
@@ -456,9 +483,93 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** The member ids of the group's voting members (the group is fixed at bootstrap). */
+    /** The member ids of the voting members in the Raft configuration in force. */
     public List<Long> votingMemberIds() {
-        return group.getPeers().stream().map(p -> RaftMember.memberId(p.getId())).toList();
+        return division().getRaftConf().getCurrentPeers().stream().map(p -> RaftMember.memberId(p.getId())).toList();
+    }
+
+    /**
+     * The Raft configuration in force: voters and listeners (etcd's learners) with their peer
+     * addresses; {@code stable} is false while a change is being committed.
+     */
+    public record PeerConfiguration(Map<Long, String> voters, Map<Long, String> listeners, boolean stable) {
+    }
+
+    public PeerConfiguration configuration() {
+        var conf = division().getRaftConf();
+        Map<Long, String> voters = new HashMap<>();
+        conf.getCurrentPeers(RaftPeerRole.FOLLOWER).forEach(p -> voters.put(RaftMember.memberId(p.getId()), p.getAddress()));
+        Map<Long, String> listeners = new HashMap<>();
+        conf.getCurrentPeers(RaftPeerRole.LISTENER).forEach(p -> listeners.put(RaftMember.memberId(p.getId()), p.getAddress()));
+        return new PeerConfiguration(voters, listeners, conf.getPreviousPeers().isEmpty());
+    }
+
+    /**
+     * Asks Ratis (on the leader) to change the configuration to these voters and listeners. Ratis
+     * first brings members that are new to the configuration up to date and fails the change when
+     * one of them makes no progress (it is not running yet, say); the caller tries again later.
+     */
+    public CompletableFuture<Void> setConfiguration(List<RaftMember> voters, List<RaftMember> listeners) {
+        var request = new SetConfigurationRequest(localClient, selfPeer, group.getGroupId(), callIds.incrementAndGet(),
+                voters.stream().map(RaftMember::toPeer).toList(), listeners.stream().map(RaftMember::toPeer).toList());
+        try {
+            return server.setConfigurationAsync(request).thenAccept(reply -> {
+                if (!reply.isSuccess()) {
+                    throw new CompletionException(reply.getException() != null ? reply.getException()
+                            : new IllegalStateException("configuration change refused"));
+                }
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * On the leader: how long ago each member it replicates to (voters, listeners, members being
+     * brought in) last answered, in milliseconds. Empty on other members.
+     */
+    public Map<Long, Long> lastContactMillis() {
+        RoleInfoProto role = division().getInfo().getRoleInfoProto();
+        Map<Long, Long> out = new HashMap<>();
+        if (role.hasLeaderInfo()) {
+            for (var f : role.getLeaderInfo().getFollowerInfoList()) {
+                out.put(RaftMember.memberId(RaftPeerId.valueOf(f.getId().getId())), f.getLastRpcElapsedTimeMs());
+            }
+        }
+        return out;
+    }
+
+    /** On the leader: the commit index a member last reported (-1 if it is not replicated to). */
+    public long commitIndexOf(long memberId) {
+        RaftPeerId peer = RaftMember.peerId(memberId);
+        for (var info : division().getCommitInfos()) {
+            if (RaftPeerId.valueOf(info.getServer().getId()).equals(peer)) {
+                return info.getCommitIndex();
+            }
+        }
+        return -1;
+    }
+
+    /** Whether this member's Raft server is a listener (etcd's learner) in the configuration in force. */
+    public boolean isListener() {
+        return division().getInfo().isListener();
+    }
+
+    /**
+     * etcd's join: asks the members at these peer addresses (host:port) for the membership, and
+     * returns the first answer ({@code etchraftpb.ClusterMembers}), or throws if none answered.
+     */
+    public static byte[] fetchMembership(List<String> addresses, TlsConfig peerTls, long timeoutMs) {
+        PeerTls tls = peerTls == null ? null : PeerTls.of(peerTls);
+        RuntimeException last = new IllegalStateException("no peer to ask");
+        for (String address : addresses) {
+            try {
+                return PeerMembershipService.fetch(address, tls, timeoutMs);
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     /**

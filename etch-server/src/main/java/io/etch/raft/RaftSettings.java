@@ -19,6 +19,9 @@ import io.etch.tls.TlsConfig;
  * @param preVote        etcd's --pre-vote
  * @param unsafeNoFsync  etcd's --unsafe-no-fsync: acknowledge log writes before they are synced
  * @param peerTls        TLS between members (https peer URLs), or null for plaintext
+ * @param joining        this member joins a running cluster for the first time: its Raft server
+ *                       starts outside the configuration and waits for the leader to bring it in;
+ *                       {@code members} then are the members it may reach, for its Raft clients
  */
 public record RaftSettings(
         long selfId,
@@ -31,7 +34,8 @@ public record RaftSettings(
         long maxRequestBytes,
         boolean preVote,
         boolean unsafeNoFsync,
-        TlsConfig peerTls) {
+        TlsConfig peerTls,
+        boolean joining) {
 
     /** The largest Raft entry this member proposes: a batch, or one request that is larger. */
     long maxEntryBytes() {

@@ -26,6 +26,7 @@ import io.etch.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.etch.api.raftpb.LeaderAnswer;
 import io.etch.api.raftpb.LeaderQuery;
 import io.etch.api.raftpb.MemberAttributes;
+import io.etch.api.raftpb.MemberChange;
 import io.etch.membership.MemberStore;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
@@ -86,6 +87,8 @@ public final class EtchServer implements AutoCloseable {
     private final LeaseIds leaseIds;
     private final RaftNode raft;
     private final MemberStore memberStore;
+    private final ClusterMembership membership;
+    private final CompletableFuture<String> removed = new CompletableFuture<>();
     private final Executor readExecutor;
     private final ScheduledExecutorService timers;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -100,6 +103,7 @@ public final class EtchServer implements AutoCloseable {
         this.metrics = new EtchMetrics(settings.metricsLevel());
         Files.createDirectories(settings.storeDir());
         Files.createDirectories(settings.raftLogDir());
+        new MemberIdentity(settings.memberId(), settings.clusterId()).writeIfAbsent(settings.dataDir());
         this.backend = Backend.open(settings.storeDir());
         backend.observeCommits(nanos -> metrics.backendCommit.observe(nanos / 1e9));
         this.store = MvccStore.open(backend);
@@ -114,11 +118,14 @@ public final class EtchServer implements AutoCloseable {
         this.applier = new Applier(backend, store, lessor, auth, memberStore, metrics);
         this.reads = new KvApplier(lessor::exists);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
-        LeaderLeases[] duties = new LeaderLeases[1];
-        this.raft = new RaftNode(raftSettings(settings), settings.peerBind(), applier,
-                query -> duties[0].answer(query), metrics, FatalHandler.HALT);
+        EtchServer[] self = {null};
+        this.raft = new RaftNode(raftSettings(settings, memberStore.current()), settings.peerBind(), applier,
+                query -> self[0].answerLeaderQuery(query), metrics, FatalHandler.HALT,
+                () -> self[0].membership.forPeers());
         this.leaderLeases = new LeaderLeases(lessor, raft, settings.election().toNanos(), raft::propose);
-        duties[0] = leaderLeases;
+        this.membership = new ClusterMembership(settings, memberStore, raft, e -> propose(e, r -> null),
+                this::removedFromCluster);
+        self[0] = this;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "etch-timers");
             t.setDaemon(true);
@@ -138,7 +145,7 @@ public final class EtchServer implements AutoCloseable {
         metrics.gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.",
                 raft::appliedIndex);
         metrics.gauge("etcd_server_is_learner", "Whether or not this member is a learner. 1 if is, 0 otherwise.",
-                () -> 0);
+                () -> isLearner() ? 1 : 0);
         metrics.gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.",
                 store::dbSize);
         metrics.gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.",
@@ -168,13 +175,15 @@ public final class EtchServer implements AutoCloseable {
         return metrics;
     }
 
-    private static RaftSettings raftSettings(ServerSettings s) {
-        List<RaftMember> members = s.members().stream()
-                .map(m -> new RaftMember(m.id(), hostPort(m.peerUrls().get(0))))
-                .toList();
+    /** The members this member's Raft clients may talk to: the recorded voters, or the bootstrap ones. */
+    private static RaftSettings raftSettings(ServerSettings s, MemberStore.Membership recorded) {
+        List<RaftMember> members = recorded.members().isEmpty()
+                ? s.members().stream().map(m -> new RaftMember(m.id(), hostPort(m.peerUrls().get(0)))).toList()
+                : recorded.members().values().stream().filter(m -> !m.getIsLearner())
+                        .map(m -> new RaftMember(m.getId(), hostPort(m.getPeerUrls(0)))).toList();
         return new RaftSettings(s.memberId(), s.clusterId(), members, s.raftLogDir(),
                 s.heartbeat(), s.election(), s.requestTimeout(), s.maxRequestBytes(), s.preVote(), s.unsafeNoFsync(),
-                s.peerTls());
+                s.peerTls(), s.reconfig().joining());
     }
 
     private static String hostPort(String url) {
@@ -191,19 +200,34 @@ public final class EtchServer implements AutoCloseable {
         server.raft.start();
         server.timers.scheduleWithFixedDelay(server.leaderLeases::tick,
                 LeaderLeases.TICK_MILLIS, LeaderLeases.TICK_MILLIS, TimeUnit.MILLISECONDS);
+        server.timers.scheduleWithFixedDelay(server::membershipTick,
+                LeaderLeases.TICK_MILLIS, LeaderLeases.TICK_MILLIS, TimeUnit.MILLISECONDS);
         server.awaitReadiness();
         server.startAutoCompaction();
         return server;
     }
 
     private void awaitReadiness() {
-        raft.caughtUp().whenComplete((ok, error) -> {
+        readinessBarrier().whenComplete((ok, error) -> {
             if (error == null) {
                 ready.complete(null);
             } else if (!timers.isShutdown()) {
                 timers.schedule(this::awaitReadiness, 100, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /**
+     * A voter is ready once it passed a read barrier. A learner cannot use one: Ratis (3.2) never
+     * counts a listener it brought in as caught up, so the listener stays "starting" and its
+     * ReadIndex fails. It asks the leader for its commit index instead and waits to apply up to it.
+     */
+    private CompletableFuture<Void> readinessBarrier() {
+        if (!isLearner()) {
+            return raft.caughtUp();
+        }
+        return askLeader(LeaderQuery.newBuilder().setCommitIndex(true).build())
+                .thenCompose(a -> raft.awaitApplied(a.getCommitIndex()));
     }
 
     private void startAutoCompaction() {
@@ -614,7 +638,7 @@ public final class EtchServer implements AutoCloseable {
                 .setRaftIndex(raft.committedIndex())
                 .setRaftTerm(raftTerm())
                 .setRaftAppliedIndex(raft.appliedIndex())
-                .setIsLearner(false)
+                .setIsLearner(isLearner())
                 // etcd 3.6's additions. No downgrade can be under way: Etch has no Downgrade call yet.
                 .setStorageVersion(Version.STORAGE)
                 .setDbSizeQuota(settings.quotaBackendBytes())
@@ -631,22 +655,93 @@ public final class EtchServer implements AutoCloseable {
         return raft.leaderId() != 0;
     }
 
-    /**
-     * The cluster's members: ids and peer URLs from the bootstrap configuration, names and client
-     * URLs as each member published them (this member's own from its flags until then).
-     */
+    /** The cluster's members as this member applied them, sorted by id (see {@link ClusterMembership#members}). */
     public List<Member> members() {
-        Map<Long, MemberAttributes> published = memberStore.attributes();
-        List<Member> out = new ArrayList<>();
-        for (Member m : settings.members()) {
-            MemberAttributes a = published.get(m.id());
-            if (m.id() == settings.memberId() || a == null) {
-                out.add(m);
-            } else {
-                out.add(new Member(m.id(), a.getName(), m.peerUrls(), List.copyOf(a.getClientUrlsList())));
-            }
+        return membership.members();
+    }
+
+    /** Whether this member is a learner: it serves serializable reads and Status only, as etcd's learners. */
+    public boolean isLearner() {
+        return membership.isLearner();
+    }
+
+    /**
+     * etcd's MemberAdd, MemberRemove, MemberUpdate and MemberPromote: checked and proposed by the
+     * leader (a follower forwards the change there), answered with the members once this member
+     * applied the change too. The caller checks the caller's rights.
+     */
+    public CompletableFuture<List<Member>> changeMembership(MemberChange change) {
+        if (raft.isLeader()) {
+            return membership.changeAsLeader(change).thenApply(v -> members());
         }
-        return out;
+        return askLeader(LeaderQuery.newBuilder().setMemberChange(change).build())
+                .thenCompose(answer -> raft.readBarrier())
+                .thenApply(v -> members());
+    }
+
+    /** etcd's MemberList; {@code linearizable}: after the read barrier. */
+    public CompletableFuture<List<Member>> memberList(boolean linearizable) {
+        if (!linearizable) {
+            return CompletableFuture.completedFuture(members());
+        }
+        return afterBarrier(this::members);
+    }
+
+    /** What another member asks of the leader: a configuration change, or a lease question. */
+    private CompletableFuture<byte[]> answerLeaderQuery(byte[] bytes) {
+        LeaderQuery query;
+        try {
+            query = LeaderQuery.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return CompletableFuture.completedFuture(
+                    LeaderAnswer.newBuilder().setError(EtcdError.INTERNAL.name()).build().toByteArray());
+        }
+        if (query.getQueryCase() == LeaderQuery.QueryCase.COMMIT_INDEX) {
+            return CompletableFuture.completedFuture(raft.isLeader()
+                    ? LeaderAnswer.newBuilder().setCommitIndex(raft.committedIndex()).build().toByteArray()
+                    : LeaderAnswer.newBuilder().setError(EtcdError.NOT_LEADER.name()).build().toByteArray());
+        }
+        if (query.getQueryCase() != LeaderQuery.QueryCase.MEMBER_CHANGE) {
+            return leaderLeases.answer(bytes);
+        }
+        if (!raft.isLeader()) {
+            return CompletableFuture.completedFuture(
+                    LeaderAnswer.newBuilder().setError(EtcdError.NOT_LEADER.name()).build().toByteArray());
+        }
+        CompletableFuture<Void> done;
+        try {
+            done = membership.changeAsLeader(query.getMemberChange());
+        } catch (EtchException e) {
+            done = CompletableFuture.failedFuture(e);
+        }
+        return done.handle((v, error) -> {
+            if (error == null) {
+                return LeaderAnswer.newBuilder().setMemberChange(query.getMemberChange()).build().toByteArray();
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            EtcdError e = cause instanceof EtchException x ? x.error() : EtcdError.INTERNAL;
+            return LeaderAnswer.newBuilder().setError(e.name()).build().toByteArray();
+        });
+    }
+
+    private void membershipTick() {
+        try {
+            membership.tick();
+        } catch (RuntimeException e) {
+            log.warn("membership tick failed: {}", e.toString());
+        }
+    }
+
+    /** As etcd when it finds itself removed: say so, and stop (see {@link #removed()}). */
+    private void removedFromCluster(String reason) {
+        log.warn("server error: {}", reason);
+        log.warn("data-dir used by this member must be removed");
+        removed.complete(reason);
+    }
+
+    /** Completes (with etcd's reason) when this member was removed from the cluster and must stop. */
+    public CompletableFuture<String> removed() {
+        return removed;
     }
 
     /**
@@ -655,12 +750,23 @@ public final class EtchServer implements AutoCloseable {
      * retries, until it succeeds or the member stops.
      */
     public CompletableFuture<Void> publishAttributes() {
-        Member self = settings.members().stream().filter(m -> m.id() == settings.memberId()).findFirst().orElseThrow();
-        MemberAttributes attributes = MemberAttributes.newBuilder().setMemberId(self.id()).setName(self.name())
-                .addAllClientUrls(self.clientUrls()).build();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        publishAttempt(RaftEntry.newBuilder().setMemberAttributes(attributes).build(), done);
-        return done;
+        List<String> clientUrls = settings.members().stream().filter(m -> m.id() == settings.memberId())
+                .findFirst().map(Member::clientUrls).orElse(List.of());
+        MemberAttributes attributes = MemberAttributes.newBuilder().setMemberId(settings.memberId())
+                .setName(settings.name()).addAllClientUrls(clientUrls).build();
+        // The bootstrap membership goes first, so that every change after it finds the members it
+        // changes, also on a member that joins later and replays the log (applied once, see MemberChange).
+        CompletableFuture<Void> bootstrapped = new CompletableFuture<>();
+        if (memberStore.current().members().isEmpty() && !settings.reconfig().joining()) {
+            publishAttempt(membership.bootstrapEntry(), bootstrapped);
+        } else {
+            bootstrapped.complete(null);
+        }
+        return bootstrapped.thenCompose(v -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            publishAttempt(RaftEntry.newBuilder().setMemberAttributes(attributes).build(), done);
+            return done;
+        });
     }
 
     private void publishAttempt(RaftEntry entry, CompletableFuture<Void> done) {
@@ -701,6 +807,7 @@ public final class EtchServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         timers.shutdownNow();
+        membership.close();
         try {
             raft.close();
             watchHub.close();

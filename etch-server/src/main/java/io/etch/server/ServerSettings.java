@@ -42,7 +42,36 @@ public record ServerSettings(
         boolean preVote,
         boolean unsafeNoFsync,
         Auth auth,
-        TlsConfig peerTls) {
+        TlsConfig peerTls,
+        Reconfig reconfig) {
+
+    /** Without runtime reconfiguration settings: etcd's defaults, bootstrapping or restarting. */
+    public ServerSettings(String name, Path dataDir, Path walDir, long memberId, long clusterId, List<Member> members,
+                          InetSocketAddress peerBind, Duration heartbeat, Duration election, long maxRequestBytes,
+                          int maxTxnOps, long quotaBackendBytes, AutoCompaction autoCompaction,
+                          Duration leaseCheckpointInterval, Duration watchProgressNotifyInterval,
+                          EtchMetrics.Level metricsLevel, long maxConcurrentStreams, boolean enableGrpcGateway,
+                          boolean enableUi, GrpcKeepAlive grpcKeepAlive, boolean preVote, boolean unsafeNoFsync,
+                          Auth auth, TlsConfig peerTls) {
+        this(name, dataDir, walDir, memberId, clusterId, members, peerBind, heartbeat, election, maxRequestBytes,
+                maxTxnOps, quotaBackendBytes, autoCompaction, leaseCheckpointInterval, watchProgressNotifyInterval,
+                metricsLevel, maxConcurrentStreams, enableGrpcGateway, enableUi, grpcKeepAlive, preVote, unsafeNoFsync,
+                auth, peerTls, Reconfig.DEFAULTS);
+    }
+
+    /**
+     * Runtime membership: etcd's --strict-reconfig-check and --max-learners; {@code joining} when
+     * this member starts for the first time to join a running cluster (--initial-cluster-state
+     * existing, {@code members} then being the membership its peers told it); {@code healthInterval}
+     * how long a peer must have been answering to count as connected (etcd's HealthInterval, 5 s).
+     */
+    public record Reconfig(boolean strictCheck, int maxLearners, boolean joining, Duration healthInterval) {
+        public static final Reconfig DEFAULTS = new Reconfig(true, 1, false, Duration.ofSeconds(5));
+
+        public Reconfig withJoining(boolean joining) {
+            return new Reconfig(strictCheck, maxLearners, joining, healthInterval);
+        }
+    }
 
     /**
      * etcd's --auth-token (made into a provider when the member starts: simple tokens live in its

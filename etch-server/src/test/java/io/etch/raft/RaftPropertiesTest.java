@@ -15,7 +15,7 @@ class RaftPropertiesTest {
 
     private static RaftProperties props(boolean preVote, boolean unsafeNoFsync) {
         RaftSettings s = new RaftSettings(1, 2, List.of(new RaftMember(1, "127.0.0.1:1")), Path.of("wal"),
-                Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofSeconds(7), 1 << 20, preVote, unsafeNoFsync, null);
+                Duration.ofMillis(100), Duration.ofMillis(1000), Duration.ofSeconds(7), 1 << 20, preVote, unsafeNoFsync, null, false);
         return RaftNode.serverProperties(s, new InetSocketAddress("127.0.0.1", 1));
     }
 

@@ -28,7 +28,11 @@ public final class EtchCluster implements AutoCloseable {
     private final List<Member> members = new ArrayList<>();
     private final List<InetSocketAddress> clientAddresses = new ArrayList<>();
     private final List<InetSocketAddress> peerAddresses = new ArrayList<>();
-    private final EtchMember[] running;
+    private final List<EtchMember> running = new ArrayList<>();
+    /** Members started to join the running cluster (their ids come from the cluster). */
+    private final java.util.Set<Integer> joined = new java.util.HashSet<>();
+    private final String token;
+    private ServerSettings.Reconfig reconfig = ServerSettings.Reconfig.DEFAULTS;
     private final long clusterId;
     private final Duration watchProgressInterval;
     private final List<InetSocketAddress> metricsAddresses = new ArrayList<>();
@@ -63,8 +67,7 @@ public final class EtchCluster implements AutoCloseable {
         this.tls = tls;
         this.watchProgressInterval = watchProgressInterval;
         this.root = Files.createTempDirectory("etch-cluster");
-        this.running = new EtchMember[size];
-        String token = "etch-test-" + System.nanoTime();
+        this.token = "etch-test-" + System.nanoTime();
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             InetSocketAddress client = new InetSocketAddress("127.0.0.1", freePort());
@@ -78,6 +81,7 @@ public final class EtchCluster implements AutoCloseable {
             peerAddresses.add(peer);
             metricsAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
             httpAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
+            running.add(null);
         }
         this.clusterId = MemberIds.clusterId(ids);
     }
@@ -168,8 +172,18 @@ public final class EtchCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * As {@link #start(int)}, with --strict-reconfig-check, --max-learners and the health interval
+     * (etcd's 5 s; tests of membership changes shorten it).
+     */
+    public static EtchCluster startWithReconfig(int size, ServerSettings.Reconfig reconfig) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.reconfig = reconfig;
+        return start(cluster);
+    }
+
     private static EtchCluster start(EtchCluster cluster) throws IOException {
-        int size = cluster.running.length;
+        int size = cluster.running.size();
         try {
             for (int i = 0; i < size; i++) {
                 cluster.startMemberAsync(i);
@@ -185,16 +199,94 @@ public final class EtchCluster implements AutoCloseable {
     }
 
     private ServerSettings settings(int i) {
+        return settings(i, false);
+    }
+
+    private ServerSettings settings(int i, boolean joining) {
         Member m = members.get(i);
-        // As from the command line: a member knows only its own client URLs until the others publish theirs.
-        List<Member> known = members.stream()
-                .map(o -> o.id() == m.id() ? o : new Member(o.id(), o.name(), o.peerUrls(), List.of())).toList();
+        // As from the command line: a member knows only its own client URLs until the others publish
+        // theirs. Bootstrap members start from the initial cluster, which members added later are not in.
+        List<Member> known = new ArrayList<>();
+        if (joined.contains(i)) {
+            known.add(m); // a joined member restarts from its stored membership
+        } else {
+            for (int j = 0; j < members.size(); j++) {
+                Member o = members.get(j);
+                if (!joined.contains(j)) {
+                    known.add(j == i ? o : new Member(o.id(), o.name(), o.peerUrls(), List.of()));
+                }
+            }
+        }
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, known,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, maxTxnOps,
                 EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
-                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i));
+                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i),
+                reconfig.withJoining(joining));
+    }
+
+    /**
+     * Picks ports and a name for one more member, not started: add it with MemberAdd (its peer URL is
+     * {@link #peerUrl}), then {@link #startJoining}. Returns its index.
+     */
+    public int prepareMember() {
+        int i = members.size();
+        InetSocketAddress client = new InetSocketAddress("127.0.0.1", freePort());
+        InetSocketAddress peer = new InetSocketAddress("127.0.0.1", freePort());
+        members.add(new Member(0, "m" + i, List.of("http://127.0.0.1:" + peer.getPort()),
+                List.of("http://127.0.0.1:" + client.getPort())));
+        clientAddresses.add(client);
+        peerAddresses.add(peer);
+        metricsAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
+        httpAddresses.add(new InetSocketAddress("127.0.0.1", freePort()));
+        running.add(null);
+        joined.add(i);
+        return i;
+    }
+
+    public String peerUrl(int i) {
+        return members.get(i).peerUrls().get(0);
+    }
+
+    /**
+     * Starts member i as etcd's --initial-cluster-state existing does: asks the other members (over
+     * their peer ports) for the membership, takes the id that MemberAdd gave its peer URL, and joins.
+     * Returns without waiting for it to be ready (see {@link #awaitReady}).
+     */
+    public void startJoiningAsync(int i) throws IOException {
+        List<String> peers = new ArrayList<>();
+        for (int j = 0; j < members.size(); j++) {
+            if (j != i && running.get(j) != null) {
+                peers.add("127.0.0.1:" + peerAddresses.get(j).getPort());
+            }
+        }
+        io.etch.api.raftpb.ClusterMembers cluster = io.etch.api.raftpb.ClusterMembers.parseFrom(
+                io.etch.raft.RaftNode.fetchMembership(peers, null, 5000));
+        Member m = members.get(i);
+        long id = cluster.getMembersList().stream().filter(s -> s.getPeerUrlsList().equals(m.peerUrls()))
+                .findFirst().orElseThrow(() -> new IllegalStateException("member " + i + " was not added")).getId();
+        members.set(i, new Member(id, m.name(), m.peerUrls(), m.clientUrls()));
+        List<Member> known = new ArrayList<>();
+        for (var s : cluster.getMembersList()) {
+            known.add(s.getId() == id ? members.get(i) : new Member(s.getId(), "", s.getPeerUrlsList(), List.of(),
+                    s.getIsLearner()));
+        }
+        ServerSettings base = settings(i, true);
+        ServerSettings joining = new ServerSettings(base.name(), base.dataDir(), base.walDir(), id, cluster.getClusterId(),
+                known, base.peerBind(), base.heartbeat(), base.election(), base.maxRequestBytes(), base.maxTxnOps(),
+                base.quotaBackendBytes(), base.autoCompaction(), base.leaseCheckpointInterval(),
+                base.watchProgressNotifyInterval(), base.metricsLevel(), base.maxConcurrentStreams(),
+                base.enableGrpcGateway(), base.enableUi(), base.grpcKeepAlive(), base.preVote(), base.unsafeNoFsync(),
+                base.auth(), base.peerTls(), base.reconfig());
+        running.set(i, EtchMember.startListening(joining, List.of(new ClientListener(clientAddresses.get(i), tls.client())),
+                List.of()));
+    }
+
+    /** {@link #startJoiningAsync} and waits until the member is ready. */
+    public void startJoining(int i) throws IOException {
+        startJoiningAsync(i);
+        awaitReady(i);
     }
 
     private void startMemberAsync(int i) throws IOException {
@@ -202,13 +294,13 @@ public final class EtchCluster implements AutoCloseable {
                 ? List.of(new ClientListener(clientAddresses.get(i), tls.client(), ClientListener.Serves.GRPC),
                         new ClientListener(httpAddresses.get(i), tls.client(), ClientListener.Serves.HTTP))
                 : List.of(new ClientListener(clientAddresses.get(i), tls.client()));
-        running[i] = EtchMember.startListening(settings(i), client,
-                metricsListeners ? List.of(new ClientListener(metricsAddresses.get(i), tls.client())) : List.of());
+        running.set(i, EtchMember.startListening(settings(i), client,
+                metricsListeners ? List.of(new ClientListener(metricsAddresses.get(i), tls.client())) : List.of()));
     }
 
-    private void awaitReady(int i) {
+    public void awaitReady(int i) {
         try {
-            running[i].server().ready().get(60, TimeUnit.SECONDS);
+            running.get(i).server().ready().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("member " + i + " did not become ready", e);
         }
@@ -216,18 +308,24 @@ public final class EtchCluster implements AutoCloseable {
 
     /** Stops member i as a crash would look to its peers (its data stays). */
     public void stop(int i) throws IOException {
-        if (running[i] != null) {
-            running[i].close();
-            running[i] = null;
+        if (running.get(i) != null) {
+            running.get(i).close();
+            running.set(i, null);
         }
     }
 
     /** Stops member i as a supervisor's SIGTERM does: a leader hands leadership over first. */
     public void stopGracefully(int i) throws IOException {
-        if (running[i] != null) {
-            running[i].stopGracefully();
-            running[i] = null;
+        if (running.get(i) != null) {
+            running.get(i).stopGracefully();
+            running.set(i, null);
         }
+    }
+
+    /** Restarts member i without waiting for it to be ready (it may never be: it was removed, say). */
+    public void restartAsync(int i) throws IOException {
+        stop(i);
+        startMemberAsync(i);
     }
 
     public void restart(int i) throws IOException {
@@ -238,29 +336,30 @@ public final class EtchCluster implements AutoCloseable {
 
     /** Stops every member, then starts them all together: alone, none of them has a quorum. */
     public void restartAll() throws IOException {
-        for (int i = 0; i < running.length; i++) {
+        for (int i = 0; i < running.size(); i++) {
             stop(i);
         }
-        for (int i = 0; i < running.length; i++) {
+        for (int i = 0; i < running.size(); i++) {
             startMemberAsync(i);
         }
-        for (int i = 0; i < running.length; i++) {
+        for (int i = 0; i < running.size(); i++) {
             awaitReady(i);
         }
     }
 
     public EtchMember member(int i) {
-        return running[i];
+        return running.get(i);
     }
 
     public int size() {
-        return running.length;
+        return running.size();
     }
 
     /** The member that currently leads, as the members themselves report it. */
     public int leaderIndex() {
-        for (int i = 0; i < running.length; i++) {
-            if (running[i] != null && running[i].server().status().getLeader() == members.get(i).id()) {
+        for (int i = 0; i < running.size(); i++) {
+            EtchMember m = running.get(i);
+            if (m != null && !m.stopped().isDone() && m.server().status().getLeader() == members.get(i).id()) {
                 return i;
             }
         }
@@ -298,7 +397,7 @@ public final class EtchCluster implements AutoCloseable {
     }
 
     public String[] endpoints() {
-        String[] all = new String[running.length];
+        String[] all = new String[running.size()];
         for (int i = 0; i < all.length; i++) {
             all[i] = endpoint(i);
         }
@@ -311,7 +410,7 @@ public final class EtchCluster implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        for (int i = 0; i < running.length; i++) {
+        for (int i = 0; i < running.size(); i++) {
             stop(i);
         }
         deleteRecursively(root);

@@ -23,7 +23,6 @@ class GatewayTest {
 
     /** Routes whose services Etch does not have yet (Auth) or whose calls it does not implement yet. */
     private static final List<String> UNIMPLEMENTED = List.of(
-            "cluster/member/add", "cluster/member/remove", "cluster/member/update", "cluster/member/promote",
             "maintenance/defragment", "maintenance/hash", "maintenance/snapshot",
             "maintenance/downgrade");
 
@@ -60,6 +59,18 @@ class GatewayTest {
         assertThat(r.statusCode()).isEqualTo(412);
         assertThat(r.body()).isEqualTo(
                 "{\"error\":\"etcdserver: bad leader transferee\",\"message\":\"etcdserver: bad leader transferee\",\"code\":9}");
+    }
+
+    @Test
+    void membershipCallsAnswerWithEtcdsErrors() throws Exception {
+        HttpResponse<String> add = post("/v3/cluster/member/add", "{}");
+        assertThat(add.statusCode()).isEqualTo(400);
+        assertThat(add.body()).isEqualTo("{\"error\":\"etcdserver: given member URLs are invalid\","
+                + "\"message\":\"etcdserver: given member URLs are invalid\",\"code\":3}");
+        HttpResponse<String> remove = post("/v3/cluster/member/remove", "{\"ID\":\"1234\"}");
+        assertThat(remove.statusCode()).isEqualTo(404);
+        assertThat(remove.body()).isEqualTo("{\"error\":\"etcdserver: member not found\","
+                + "\"message\":\"etcdserver: member not found\",\"code\":5}");
     }
 
     @Test
