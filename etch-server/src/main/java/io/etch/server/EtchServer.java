@@ -674,8 +674,10 @@ public final class EtchServer implements AutoCloseable {
         if (raft.isLeader()) {
             return membership.changeAsLeader(change).thenApply(v -> members());
         }
+        // The leader answers with its commit index once it applied the change: waiting to apply up
+        // to it needs no leader (a removed leader may be handing over meanwhile), a read barrier would.
         return askLeader(LeaderQuery.newBuilder().setMemberChange(change).build())
-                .thenCompose(answer -> raft.readBarrier())
+                .thenCompose(answer -> raft.awaitApplied(answer.getCommitIndex()))
                 .thenApply(v -> members());
     }
 
@@ -716,7 +718,7 @@ public final class EtchServer implements AutoCloseable {
         }
         return done.handle((v, error) -> {
             if (error == null) {
-                return LeaderAnswer.newBuilder().setMemberChange(query.getMemberChange()).build().toByteArray();
+                return LeaderAnswer.newBuilder().setCommitIndex(raft.committedIndex()).build().toByteArray();
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             EtcdError e = cause instanceof EtchException x ? x.error() : EtcdError.INTERNAL;
