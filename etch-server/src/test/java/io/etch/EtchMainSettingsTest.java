@@ -41,6 +41,28 @@ class EtchMainSettingsTest {
     }
 
     @Test
+    void keepAliveFlagsOfZeroOrLessMeanGrpcsDefaultsAsInEtcd() throws Exception {
+        // etcd sets no enforcement policy for a min-time <= 0 (grpc-go then allows a ping every 5 minutes),
+        // and no server parameters unless both interval and timeout are > 0 (grpc-go: 2 hours, 20 seconds).
+        ServerSettings s = EtchMain.settings(ConfigLoader.load(new String[] {
+                "--grpc-keepalive-min-time", "0s", "--grpc-keepalive-interval", "0s", "--grpc-keepalive-timeout", "3s"},
+                Map.of()));
+        assertThat(s.grpcKeepAlive()).isEqualTo(new ServerSettings.GrpcKeepAlive(
+                Duration.ofMinutes(5), Duration.ofHours(2), Duration.ofSeconds(20)));
+        s = EtchMain.settings(ConfigLoader.load(new String[] {
+                "--grpc-keepalive-min-time", "-1s", "--grpc-keepalive-interval", "1m", "--grpc-keepalive-timeout", "-2s"},
+                Map.of()));
+        assertThat(s.grpcKeepAlive()).isEqualTo(new ServerSettings.GrpcKeepAlive(
+                Duration.ofMinutes(5), Duration.ofHours(2), Duration.ofSeconds(20)));
+    }
+
+    @Test
+    void maxConcurrentStreamsOfZeroMeansNoLimitAsInGrpcGo() throws Exception {
+        ServerSettings s = EtchMain.settings(ConfigLoader.load(new String[] {"--max-concurrent-streams", "0"}, Map.of()));
+        assertThat(s.maxConcurrentStreams()).isEqualTo(4_294_967_295L);
+    }
+
+    @Test
     void quotaBackendBytesArrivesAsTheQuotaInForce() throws Exception {
         assertThat(EtchMain.settings(ConfigLoader.load(new String[0], Map.of())).quotaBackendBytes())
                 .as("0, the default, is etcd's 2 GiB").isEqualTo(2L * 1024 * 1024 * 1024);

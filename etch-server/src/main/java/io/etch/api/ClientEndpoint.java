@@ -107,12 +107,14 @@ public final class ClientEndpoint implements AutoCloseable {
                 .maxInboundMessageSize(maxInbound)
                 // etcd's --max-concurrent-streams: HTTP/2 streams per client connection.
                 .maxConcurrentCallsPerConnection((int) Math.min(Integer.MAX_VALUE, server.settings().maxConcurrentStreams()))
-                // etcd's --grpc-keepalive-*: pings from clients no more often than min-time; the
-                // server pings an idle client every interval and drops it after timeout without an answer.
+                // etcd's --grpc-keepalive-*: pings from clients no more often than min-time while
+                // they have calls open (etcd sets PermitWithoutStream false: without calls, grpc
+                // allows one about every two hours, in grpc-go and grpc-java alike); the server pings
+                // an idle client every interval and drops it after timeout without an answer.
                 .permitKeepAliveTime(server.settings().grpcKeepAlive().minTime().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTime(server.settings().grpcKeepAlive().interval().toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(server.settings().grpcKeepAlive().timeout().toNanos(), TimeUnit.NANOSECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(false);
         services.forEach(builder::addService);
         return builder.build();
     }

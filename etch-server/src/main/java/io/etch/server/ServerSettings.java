@@ -81,10 +81,49 @@ public record ServerSettings(
         public static final Auth DEFAULTS = new Auth(() -> new SimpleTokens(300, System::nanoTime), 10, false);
     }
 
-    /** etcd's --grpc-keepalive-min-time, --grpc-keepalive-interval and --grpc-keepalive-timeout. */
+    /**
+     * etcd's --grpc-keepalive-min-time, --grpc-keepalive-interval and --grpc-keepalive-timeout, as
+     * the client port applies them: clients may ping no more often than {@code minTime} while they
+     * have calls open (and about every two hours without, as etcd's grpc-go permits); the server
+     * pings a connection idle for {@code interval} and closes it when no answer comes within
+     * {@code timeout}. All three are positive.
+     */
     public record GrpcKeepAlive(Duration minTime, Duration interval, Duration timeout) {
         public static final GrpcKeepAlive DEFAULTS =
                 new GrpcKeepAlive(Duration.ofSeconds(5), Duration.ofHours(2), Duration.ofSeconds(20));
+
+        /** What grpc-go enforces when etcd sets no policy: pings at most every 5 minutes. */
+        static final Duration GRPC_DEFAULT_MIN_TIME = Duration.ofMinutes(5);
+
+        public GrpcKeepAlive {
+            if (!positive(minTime) || !positive(interval) || !positive(timeout)) {
+                throw new IllegalArgumentException("keep-alive durations must be positive: " + minTime + ", "
+                        + interval + ", " + timeout);
+            }
+        }
+
+        /**
+         * The flags as etcd reads them: a min-time of zero or less leaves grpc-go's policy (5 minutes);
+         * an interval or timeout of zero or less leaves both at grpc-go's defaults (2 hours, 20 seconds).
+         * Neither turns keep-alive off, whatever etcd's help text says.
+         */
+        public static GrpcKeepAlive fromFlags(Duration minTime, Duration interval, Duration timeout) {
+            boolean params = positive(interval) && positive(timeout);
+            return new GrpcKeepAlive(positive(minTime) ? minTime : GRPC_DEFAULT_MIN_TIME,
+                    params ? interval : DEFAULTS.interval(), params ? timeout : DEFAULTS.timeout());
+        }
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
+    }
+
+    /** What grpc-go reads a --max-concurrent-streams of 0 as: no limit (2^32 - 1). */
+    public static final long UNLIMITED_STREAMS = 4_294_967_295L;
+
+    /** etcd's --max-concurrent-streams as grpc-go applies it: 0 means no limit. */
+    public static long maxConcurrentStreamsFromFlag(long flag) {
+        return flag == 0 ? UNLIMITED_STREAMS : flag;
     }
 
     /** etcd's default interval between lease checkpoints. */

@@ -42,6 +42,8 @@ public final class EtchCluster implements AutoCloseable {
     private int maxTxnOps = 128;
     /** --max-concurrent-streams. */
     private long maxConcurrentStreams = 4_294_967_295L;
+    /** --grpc-keepalive-min-time, --grpc-keepalive-interval, --grpc-keepalive-timeout. */
+    private ServerSettings.GrpcKeepAlive grpcKeepAlive = ServerSettings.GrpcKeepAlive.DEFAULTS;
     /** --enable-grpc-gateway and --enable-ui. */
     private boolean httpApis = true;
     /** --auth-token, --bcrypt-cost, --client-cert-auth. */
@@ -118,6 +120,13 @@ public final class EtchCluster implements AutoCloseable {
     public static EtchCluster startWithMaxConcurrentStreams(int size, long streams) throws IOException {
         EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
         cluster.maxConcurrentStreams = streams;
+        return start(cluster);
+    }
+
+    /** As {@link #start(int)}, with etcd's --grpc-keepalive-* flags. */
+    public static EtchCluster startWithGrpcKeepAlive(int size, ServerSettings.GrpcKeepAlive keepAlive) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.grpcKeepAlive = keepAlive;
         return start(cluster);
     }
 
@@ -222,7 +231,7 @@ public final class EtchCluster implements AutoCloseable {
                 EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
-                ServerSettings.GrpcKeepAlive.DEFAULTS, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i),
+                grpcKeepAlive, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i),
                 reconfig.withJoining(joining));
     }
 
