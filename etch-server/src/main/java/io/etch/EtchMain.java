@@ -57,6 +57,7 @@ public final class EtchMain {
         EtchConfig config;
         TlsSetup tls;
         ServerSettings settings;
+        List<String> ignored;
         try {
             config = ConfigLoader.parse(args, System.getenv());
             if (config.printHelp()) {
@@ -70,6 +71,7 @@ public final class EtchMain {
                 System.out.println("OS/Arch: " + System.getProperty("os.name").toLowerCase() + "/" + System.getProperty("os.arch"));
                 return;
             }
+            ignored = config.checkSupported();
             tls = TlsSetup.of(config);
             boolean joining = !hasData(config) && !config.isNewCluster();
             if (!hasData(config)) {
@@ -94,6 +96,7 @@ public final class EtchMain {
         }
         setLogLevel(config.logLevel());
         config.warnings().forEach(w -> log.warn("{}", w));
+        ignored.forEach(w -> log.warn("{}", w));
         tls.warnings().forEach(w -> log.warn("{}", w));
         try {
             run(config, tls, settings);

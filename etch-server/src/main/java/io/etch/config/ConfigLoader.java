@@ -386,9 +386,6 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ConfigException("error parsing CompactionRetention: " + e.getMessage());
         }
-        if (!v.string("proxy").equals("off")) {
-            warnings.add("--proxy=" + v.string("proxy") + " (etcd's v2 proxy) is not supported by Etch; running as a member");
-        }
     }
 
     /** Go's time.ParseDuration, for values inside other flags (--auth-token's ttl); IllegalArgumentException with Go's words. */

@@ -91,6 +91,9 @@ public record EtchConfig(
     /** etcd's quota when --quota-backend-bytes is 0. */
     public static final long DEFAULT_QUOTA_BACKEND_BYTES = 2L * 1024 * 1024 * 1024;
 
+    /** Above this etcd warns that the quota "exceeds the maximum value" (and uses it all the same). */
+    public static final long MAX_QUOTA_BACKEND_BYTES = 8L * 1024 * 1024 * 1024;
+
     public EtchConfig {
         listenClientUrls = List.copyOf(listenClientUrls);
         listenClientHttpUrls = List.copyOf(listenClientHttpUrls);
@@ -171,6 +174,15 @@ public record EtchConfig(
      */
     public void verifyBootstrap() throws ConfigException {
         Bootstrap.verify(this);
+    }
+
+    /**
+     * The check made when a member starts, after etcd's own: a flag Etch cannot honour is refused with a
+     * message naming it, when it is given anything but etcd's default. Returns a warning for each flag
+     * that is accepted and has no effect in Etch (bbolt tuning and the like), for the caller to log.
+     */
+    public List<String> checkSupported() throws ConfigException {
+        return FlagSupport.check(this);
     }
 
     /** etcd's parseCompactionRetention, which {@link ConfigLoader} has already run once to check the value. */
