@@ -262,7 +262,7 @@ public final class EtchMain {
                 s.heartbeat(), s.election(), s.maxRequestBytes(), s.maxTxnOps(), s.quotaBackendBytes(),
                 s.autoCompaction(), s.leaseCheckpointInterval(), s.watchProgressNotifyInterval(), s.metricsLevel(),
                 s.maxConcurrentStreams(), s.enableGrpcGateway(), s.enableUi(), s.grpcKeepAlive(), s.preVote(),
-                s.unsafeNoFsync(), s.auth(), s.peerTls(), s.reconfig().withJoining(joining));
+                s.unsafeNoFsync(), s.auth(), s.peerTls(), s.reconfig().withJoining(joining), s.snapshots());
     }
 
     static ServerSettings settings(EtchConfig config) throws ConfigException {
@@ -305,7 +305,9 @@ public final class EtchMain {
                 new ServerSettings.Auth(tokens, bcryptCost(config.bcryptCost()), config.clientTls().clientCertAuth()),
                 peerTls,
                 new ServerSettings.Reconfig(config.strictReconfigCheck(), maxLearners(config), false,
-                        ServerSettings.Reconfig.DEFAULTS.healthInterval()));
+                        ServerSettings.Reconfig.DEFAULTS.healthInterval()),
+                new ServerSettings.Snapshots(config.snapshotCount() == 0 ? ServerSettings.Snapshots.DEFAULTS.count() : config.snapshotCount(),
+                        Long.parseUnsignedLong(config.extra("snapshot-catchup-entries"))));
     }
 
     private static int maxLearners(EtchConfig config) {

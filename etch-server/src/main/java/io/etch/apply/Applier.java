@@ -17,6 +17,7 @@ import io.etch.mvcc.MvccStore;
 import io.etch.mvcc.WriteTxn;
 import io.etch.storage.Backend;
 import io.etch.storage.StorageException;
+import java.nio.file.Path;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,7 @@ public final class Applier implements EntryApplier {
     private final EtchMetrics metrics;
 
     private final AuthApplier authChanges;
+    private final AuthStore auth;
     private final MemberStore members;
     private final RequestPermissions permissions;
 
@@ -53,6 +55,7 @@ public final class Applier implements EntryApplier {
         this.metrics = metrics;
         this.members = members;
         this.authChanges = new AuthApplier(auth);
+        this.auth = auth;
         this.permissions = new RequestPermissions(auth, lessor);
         this.backend = backend;
         this.store = store;
@@ -216,5 +219,33 @@ public final class Applier implements EntryApplier {
     @Override
     public void flush() {
         backend.flush();
+    }
+
+    @Override
+    public void checkpoint(Path target) {
+        backend.checkpoint(target);
+    }
+
+    @Override
+    public long[] appliedIn(Path dir) {
+        try (Backend copy = Backend.open(dir)) {
+            return MvccStore.appliedIn(copy);
+        }
+    }
+
+    @Override
+    public void restore(Path dir) {
+        backend.replaceWith(dir);
+        store.restore();
+        lessor.restore(store, System.nanoTime());
+        auth.restore();
+        members.restore();
+        // Clients waiting for a physical compaction this member will not run: the checkpoint's
+        // store has it done, or runs it on its own (resumed by the restore).
+        physicallyCompacted = Math.max(physicallyCompacted, store.compactedRevision());
+        var done = compactionWaiters.headMap(physicallyCompacted, true);
+        done.values().forEach(f -> f.complete(null));
+        done.clear();
+        log.info("restored from a checkpoint appliedIndex={} revision={}", store.appliedIndex(), store.currentRevision());
     }
 }

@@ -2,6 +2,7 @@ package io.etch.apply;
 
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
+import java.nio.file.Path;
 
 /**
  * The deterministic state machine behind Raft: turns one committed entry into state changes.
@@ -21,4 +22,20 @@ public interface EntryApplier {
 
     /** Makes everything applied so far durable on its own, so the Raft log before it may be dropped. */
     void flush();
+
+    /**
+     * Writes a consistent copy of the applied state into the new directory {@code target}, for a
+     * member whose log entries were purged here. Any thread; apply goes on meanwhile. The copy
+     * says up to which entry it holds ({@link #appliedIn}).
+     */
+    void checkpoint(Path target);
+
+    /** The {term, index} of the last entry applied into the checkpoint in {@code dir}. */
+    long[] appliedIn(Path dir);
+
+    /**
+     * Replaces the state with the checkpoint in {@code dir} (made by {@link #checkpoint} on
+     * another member), which is moved away. Apply thread, between entries.
+     */
+    void restore(Path dir);
 }

@@ -60,6 +60,28 @@ public final class AuthStore {
 
     /** Loads the store from {@code backend}; a store never written starts disabled at revision 1, as etcd's. */
     public static AuthStore open(Backend backend, TokenProvider tokens) {
+        State s = load(backend);
+        if (s.enabled()) {
+            tokens.enable();
+        }
+        return new AuthStore(backend, tokens, s);
+    }
+
+    /** Loads users, roles and the switch again after the backend was replaced with another member's checkpoint. */
+    public void restore() {
+        State s = load(backend);
+        if (s.enabled() != state.enabled()) {
+            if (s.enabled()) {
+                tokens.enable();
+            } else {
+                tokens.disable();
+            }
+        }
+        state = s;
+        changeListeners.forEach(Runnable::run);
+    }
+
+    private static State load(Backend backend) {
         SortedMap<String, User> users = new TreeMap<>();
         SortedMap<String, Role> roles = new TreeMap<>();
         backend.forEach(Backend.Column.AUTH, bytes(USER_PREFIX), bytes("user0"), (k, v) -> {
@@ -74,12 +96,8 @@ public final class AuthStore {
         });
         byte[] enabled = backend.get(Backend.Column.AUTH, ENABLED);
         byte[] revision = backend.get(Backend.Column.AUTH, REVISION);
-        State s = state(enabled != null && enabled.length == 1 && enabled[0] == 1,
+        return state(enabled != null && enabled.length == 1 && enabled[0] == 1,
                 revision == null ? 1 : ByteBuffer.wrap(revision).getLong(), users, roles);
-        if (s.enabled()) {
-            tokens.enable();
-        }
-        return new AuthStore(backend, tokens, s);
     }
 
     private static <T> T parse(byte[] bytes, com.google.protobuf.Parser<T> parser) {

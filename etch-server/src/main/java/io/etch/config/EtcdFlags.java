@@ -85,7 +85,7 @@ final class EtcdFlags {
         t.add("name", Kind.STRING, DEFAULT_NAME, s, "Human-readable name for this member.");
         t.add("data-dir", Kind.STRING, "", s, "Path to the data directory (default '${name}.etcd').");
         t.add("wal-dir", Kind.STRING, "", s, "Path to a dedicated WAL directory.");
-        t.add("snapshot-count", Kind.UINT, "100000", s, "Committed transactions that trigger a snapshot to disk.");
+        t.add("snapshot-count", Kind.UINT, "10000", s, "Committed transactions that trigger a snapshot to disk (etcd 3.6 default).");
         t.add("heartbeat-interval", Kind.UINT, "100", s, "Time (in milliseconds) of a heartbeat interval.");
         t.add("election-timeout", Kind.UINT, "1000", s, "Time (in milliseconds) for an election to time out.");
         t.add("initial-election-tick-advance", Kind.BOOL, "true", s,

@@ -67,20 +67,37 @@ public final class Lessor {
      */
     public static Lessor open(Backend backend, MvccStore store, long checkpointIntervalNanos) {
         Lessor lessor = new Lessor(backend, checkpointIntervalNanos);
+        lessor.load(store);
+        return lessor;
+    }
+
+    /**
+     * Loads the leases again after the store was replaced with another member's checkpoint. Only
+     * a follower installs one; should it be the leader meanwhile, its leases start their TTLs over.
+     */
+    public synchronized void restore(MvccStore store, long now) {
+        leases.clear();
+        keyLease.clear();
+        load(store);
+        if (primary) {
+            promote(0, now);
+        }
+    }
+
+    private synchronized void load(MvccStore store) {
         backend.forEach(Backend.Column.LEASE, null, null, (k, v) -> {
             long id = ByteBuffer.wrap(k).getLong();
             ByteBuffer value = ByteBuffer.wrap(v);
-            lessor.leases.put(id, new Lease(id, value.getLong(), value.getLong()));
+            leases.put(id, new Lease(id, value.getLong(), value.getLong()));
             return true;
         });
-        if (!lessor.leases.isEmpty()) {
+        if (!leases.isEmpty()) {
             store.forEachLiveKey((key, lease) -> {
                 if (lease != 0) {
-                    lessor.attach(key, lease);
+                    attach(key, lease);
                 }
             });
         }
-        return lessor;
     }
 
     // --- apply side ----------------------------------------------------------------------------

@@ -42,6 +42,15 @@ public final class MemberStore {
     }
 
     public static MemberStore open(Backend backend) {
+        return new MemberStore(backend, load(backend));
+    }
+
+    /** Loads the membership again after the backend was replaced with another member's checkpoint. */
+    public void restore() {
+        current = load(backend);
+    }
+
+    private static Membership load(Backend backend) {
         Map<Long, MemberAttributes> attributes = new HashMap<>();
         Map<Long, StoredMember> members = new HashMap<>();
         Set<Long> removed = new HashSet<>();
@@ -62,7 +71,7 @@ public final class MemberStore {
             }
             return true;
         });
-        return new MemberStore(backend, new Membership(members, removed, attributes));
+        return new Membership(members, removed, attributes);
     }
 
     /** The membership as of the last applied entry. */

@@ -52,6 +52,11 @@ public final class EtchMetrics {
      */
     public final LongAdder healthSuccesses = new LongAdder();
     public final LongAdder healthFailures = new LongAdder();
+    /** Snapshot transfers to and from members that fell behind the leader's purged log. */
+    public final LongAdder snapshotsSent = new LongAdder();
+    public final LongAdder snapshotSendFailures = new LongAdder();
+    public final LongAdder snapshotsReceived = new LongAdder();
+    public final LongAdder snapshotReceiveFailures = new LongAdder();
 
     public final Counter puts = counter("etcd_mvcc_put_total", "Total number of puts seen by this member.");
     public final Counter deletes = counter("etcd_mvcc_delete_total", "Total number of deletes seen by this member.");
@@ -117,6 +122,12 @@ public final class EtchMetrics {
                 : null;
         gauge("etcd_server_health_success", "The total number of successful health checks", healthSuccesses::sum);
         gauge("etcd_server_health_failures", "The total number of failed health checks", healthFailures::sum);
+        gauge("etcd_network_snapshot_send_success", "Total number of successful snapshot sends", snapshotsSent::sum);
+        gauge("etcd_network_snapshot_send_failures", "Total number of snapshot send failures", snapshotSendFailures::sum);
+        gauge("etcd_network_snapshot_receive_success", "Total number of successful snapshot receives",
+                snapshotsReceived::sum);
+        gauge("etcd_network_snapshot_receive_failures", "Total number of snapshot receive failures",
+                snapshotReceiveFailures::sum);
         // process_* (CPU, resident memory, open file descriptors, start time) and the JVM's own.
         JvmMetrics.builder().register(registry);
     }

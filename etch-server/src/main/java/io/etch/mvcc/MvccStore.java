@@ -32,7 +32,7 @@ public final class MvccStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MvccStore.class);
 
     /** What readers see; replaced whole. compactMainRev is -1 before the first compaction, as in etcd. */
-    private record State(long currentRev, long compactMainRev, long appliedTerm, long appliedIndex) {
+    private record State(long currentRev, long compactMainRev, long appliedTerm, long appliedIndex, TreeIndex index) {
     }
 
     /** A stored revision that vanished under a reader (physical compaction). */
@@ -43,18 +43,17 @@ public final class MvccStore implements AutoCloseable {
     }
 
     private final Backend backend;
-    private final TreeIndex index;
-    private final Compactor compactor;
+    /** Replaced with the index when the store is restored from another member's checkpoint. */
+    private volatile Compactor compactor;
     private volatile State state;
     private volatile RevisionListener listener;
     private final AtomicReference<WriteTxn> openTxn = new AtomicReference<>();
     private volatile CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
 
-    private MvccStore(Backend backend, TreeIndex index, State state) {
+    private MvccStore(Backend backend, State state) {
         this.backend = backend;
-        this.index = index;
         this.state = state;
-        this.compactor = new Compactor(backend, index);
+        this.compactor = new Compactor(backend, state.index);
     }
 
     /**
@@ -63,6 +62,23 @@ public final class MvccStore implements AutoCloseable {
      * compaction.
      */
     public static MvccStore open(Backend backend) {
+        Loaded loaded = load(backend);
+        MvccStore store = new MvccStore(backend, loaded.state);
+        store.resumeCompaction(loaded.resume);
+        return store;
+    }
+
+    /** The Raft term and index the data in {@code backend} was applied up to: {0, 0} for none. */
+    public static long[] appliedIn(Backend backend) {
+        byte[] applied = backend.get(Backend.Column.META, MetaKeys.APPLIED);
+        return applied == null ? new long[2] : MetaKeys.decodeApplied(applied);
+    }
+
+    /** What {@link #load} read: the state, and a scheduled compaction to finish (or -1). */
+    private record Loaded(State state, long resume) {
+    }
+
+    private static Loaded load(Backend backend) {
         long start = System.nanoTime();
         long appliedTerm = 0;
         long appliedIndex = 0;
@@ -89,24 +105,49 @@ public final class MvccStore implements AutoCloseable {
             keys.updateAll(ki -> ki == null ? null : ki.compact(scheduled));
         }
         long rev = Math.max(rebuilt.lastRevision(), compactMainRev);
-        MvccStore store = new MvccStore(backend, keys.build(),
-                new State(rev, compactMainRev, appliedTerm, appliedIndex));
+        State state = new State(rev, compactMainRev, appliedTerm, appliedIndex, keys.build());
         long end = System.nanoTime();
         LOG.info("opened mvcc store currentRevision={} compactRevision={} appliedIndex={} keys={} tookMs={} "
-                + "(scanMs={} indexMs={})", rev, compactMainRev, appliedIndex, store.index.size(),
+                + "(scanMs={} indexMs={})", rev, compactMainRev, appliedIndex, state.index.size(),
                 (end - start) / 1_000_000, (scanned - start) / 1_000_000, (end - scanned) / 1_000_000);
-        if (resume) {
+        return new Loaded(state, resume ? scheduled : -1);
+    }
+
+    private void resumeCompaction(long scheduled) {
+        if (scheduled >= 0) {
             LOG.info("resume scheduled compaction compactRevision={}", scheduled);
             CompletableFuture<Void> done = new CompletableFuture<>();
-            store.lastCompaction = done;
-            store.compactor.schedule(scheduled, List.of(done));
+            lastCompaction = done;
+            compactor.schedule(scheduled, List.of(done));
         }
-        return store;
+    }
+
+    /**
+     * Reloads everything from the backend after its database was replaced with another member's
+     * checkpoint ({@link Backend#replaceWith}). Apply thread, no txn open. Readers that began
+     * before keep their state; what they still read is the same history (revisions are the
+     * cluster's), or compacted. The listener hears {@link RevisionListener#onRestore}.
+     */
+    public void restore() {
+        if (openTxn.get() != null) {
+            throw new IllegalStateException("restore with a write txn open");
+        }
+        long before = state.currentRev;
+        compactor.close();
+        Loaded loaded = load(backend);
+        compactor = new Compactor(backend, loaded.state.index);
+        state = loaded.state;
+        resumeCompaction(loaded.resume);
+        LOG.info("restored mvcc store from a checkpoint revision {} -> {}", before, loaded.state.currentRev);
+        RevisionListener l = listener;
+        if (l != null) {
+            l.onRestore(loaded.state.currentRev);
+        }
     }
 
     /** Keys that exist now. */
     public long keyCount() {
-        return index.liveKeys();
+        return state.index.liveKeys();
     }
 
     /** The revision of the last committed change; 1 on an empty store. */
@@ -156,7 +197,7 @@ public final class MvccStore implements AutoCloseable {
             @Override
             public RangeResponse range(RangeRequest r) {
                 try {
-                    RangeResponse resp = RangeQuery.execute(r, s.currentRev, s.compactMainRev, index, MvccStore.this::storedValue);
+                    RangeResponse resp = RangeQuery.execute(r, s.currentRev, s.compactMainRev, s.index, MvccStore.this::storedValue);
                     checkNotCompactedUnder(r.getRevision(), s);
                     return resp;
                 } catch (MissingRevision e) {
@@ -206,7 +247,7 @@ public final class MvccStore implements AutoCloseable {
                 throw new IllegalStateException("kv entry missing while not compacted", e);
             }
         };
-        return new RangeChunks(r, rev, s.currentRev, index, values, readable);
+        return new RangeChunks(r, rev, s.currentRev, s.index, values, readable);
     }
 
     /** A compaction published during a read may have removed what it read: then it is compacted. */
@@ -286,7 +327,7 @@ public final class MvccStore implements AutoCloseable {
             backend.forEach(Backend.Column.KV, null, Revision.startOf(upTo + 1), (k, v) -> {
                 Revision rev = Revision.fromBytes(k);
                 if (rev.main() <= s.compactMainRev) {
-                    KeyIndex ki = index.get(parse(v, rev).getKey());
+                    KeyIndex ki = s.index.get(parse(v, rev).getKey());
                     if (ki == null || !ki.contains(rev)) {
                         return true; // compacted away, maybe not yet deleted
                     }
@@ -308,7 +349,7 @@ public final class MvccStore implements AutoCloseable {
             throw new IllegalStateException("a write txn is already open");
         }
         State s = state;
-        WriteTxn txn = new WriteTxn(this, s.currentRev, s.compactMainRev, index);
+        WriteTxn txn = new WriteTxn(this, s.currentRev, s.compactMainRev, s.index);
         openTxn.set(txn);
         return txn;
     }
@@ -367,11 +408,11 @@ public final class MvccStore implements AutoCloseable {
             long newCompact = compacting ? compactRev : before.compactMainRev;
             if (compacting) {
                 // Before the index changes: a reader that sees a compacted entry then sees this too.
-                state = new State(before.currentRev, newCompact, before.appliedTerm, before.appliedIndex);
+                state = new State(before.currentRev, newCompact, before.appliedTerm, before.appliedIndex, before.index);
             }
             // Index entries are multi-version: published all at once, a reader at an earlier
             // revision of this txn still finds what that revision held.
-            index.publishAll(txn.txnIndex().changes());
+            before.index.publishAll(txn.txnIndex().changes());
             int from = 0;
             while (from < changes.size()) {
                 long rev = changes.get(from).rev().main();
@@ -380,15 +421,15 @@ public final class MvccStore implements AutoCloseable {
                     to++;
                 }
                 boolean last = to == changes.size();
-                state = last ? new State(rev, newCompact, term, appliedIndex)
-                        : new State(rev, newCompact, before.appliedTerm, before.appliedIndex);
+                state = last ? new State(rev, newCompact, term, appliedIndex, before.index)
+                        : new State(rev, newCompact, before.appliedTerm, before.appliedIndex, before.index);
                 if (l != null) {
                     notify(l, txn, rev, changes.subList(from, to));
                 }
                 from = to;
             }
             if (changes.isEmpty()) {
-                state = new State(newRev, newCompact, term, appliedIndex);
+                state = new State(newRev, newCompact, term, appliedIndex, before.index);
             }
             if (compacting) {
                 List<CompletableFuture<Void>> futures = List.copyOf(txn.compactionFutures());
@@ -419,8 +460,9 @@ public final class MvccStore implements AutoCloseable {
      * in key order. For rebuilding lease attachments at start; call before apply begins.
      */
     public void forEachLiveKey(LiveKeyVisitor visitor) {
-        long rev = state.currentRev;
-        for (KeyIndex ki : index.all()) {
+        State s = state;
+        long rev = s.currentRev;
+        for (KeyIndex ki : s.index.all()) {
             KeyIndex.Found f = ki.get(rev);
             if (f != null) {
                 visitor.visit(ki.key(), storedValue(f.modified()).getLease());
@@ -456,7 +498,7 @@ public final class MvccStore implements AutoCloseable {
 
     /** The key's committed value as of {@code rev}, or null. */
     private KeyValue committedValue(ByteString key, long rev) {
-        KeyIndex ki = index.get(key);
+        KeyIndex ki = state.index.get(key);
         KeyIndex.Found f = ki == null ? null : ki.get(rev);
         return f == null ? null : storedValue(f.modified());
     }

@@ -12,6 +12,13 @@ import java.util.List;
 public interface RevisionListener {
     void onCommit(long revision, Events events);
 
+    /**
+     * The store was replaced with another member's checkpoint at {@code revision}: the revisions
+     * between the last one told and it arrive by no {@link #onCommit}. Apply thread.
+     */
+    default void onRestore(long revision) {
+    }
+
     /** The revision's events, built on demand. */
     @FunctionalInterface
     interface Events {

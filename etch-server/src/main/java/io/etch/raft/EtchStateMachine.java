@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
+import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -25,13 +26,18 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 
 /**
  * The Ratis state machine contract, delegated to Etch's applier.
  *
  * <p>The store persists the applied term/index atomically with the data, so the store itself is
- * the "snapshot": on start Ratis is told that everything up to the stored index is applied and
- * replays only the entries after it.
+ * the snapshot: on start Ratis is told that everything up to the stored index is applied and
+ * replays only the entries after it. Taking a snapshot flushes the store (it has no WAL), after
+ * which Ratis may purge the log up to it. A member that needs purged entries is notified by the
+ * leader (Ratis' install-snapshot notification, not its file transfer), fetches a checkpoint of
+ * the leader's store ({@link SnapshotFetcher}) and swaps it in when Ratis reloads the state
+ * machine ({@link #reinitialize}).
  */
 final class EtchStateMachine extends BaseStateMachine {
     /** etcd warns of, and counts, an apply that takes longer than this. */
@@ -44,13 +50,16 @@ final class EtchStateMachine extends BaseStateMachine {
     private final EtchMetrics metrics;
     private final FatalHandler fatal;
     private volatile TermIndex durableUpTo;
-    private volatile boolean started;
+    private final SnapshotFetcher fetcher;
+    /** A fetched checkpoint waiting for Ratis to reload the state machine with it. */
+    private volatile PeerSnapshotService.Received received;
     private RaftPeerId lastLeader;
 
     /** {@code appliedListener} hears each applied index, after the entry is visible to readers. */
     EtchStateMachine(EntryApplier applier, LeaderQueries queries, LongConsumer appliedListener, EtchMetrics metrics,
-                     FatalHandler fatal) {
+                     FatalHandler fatal, SnapshotFetcher fetcher) {
         this.applier = applier;
+        this.fetcher = fetcher;
         this.queries = queries;
         this.appliedListener = appliedListener;
         this.metrics = metrics;
@@ -65,6 +74,7 @@ final class EtchStateMachine extends BaseStateMachine {
             durableUpTo = TermIndex.valueOf(applier.appliedTerm(), applier.appliedIndex());
             setLastAppliedTermIndex(durableUpTo);
         }
+        getLifeCycle().startAndTransition(() -> { });
     }
 
     @Override
@@ -73,20 +83,59 @@ final class EtchStateMachine extends BaseStateMachine {
     }
 
     /**
-     * The store stands for a snapshot only while Ratis starts (so that it replays just the entries
-     * after the stored index). Afterwards there is none: the log is never purged yet, so it holds
-     * every entry, and a leader that reported a snapshot would try to send it, with no files, to
-     * every member that joins (Ratis makes a new member install the latest snapshot first).
+     * The store, durable up to the last snapshot taken (or installed). It has no files for Ratis to
+     * send: members get it through the notification ({@code installSnapshotEnabled} is off).
      */
     @Override
     public SnapshotInfo getLatestSnapshot() {
         TermIndex ti = durableUpTo;
-        return ti == null || started ? null : new StoredState(ti);
+        return ti == null ? null : new StoredState(ti);
     }
 
-    /** Ratis has started: see {@link #getLatestSnapshot()}. */
-    void startupDone() {
-        started = true;
+    /**
+     * The leader's log starts after what this member has: fetch a checkpoint of its store. With
+     * nothing missing (a joining member the leader offers one to first), say there is none, and
+     * the leader sends the log instead.
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RaftProtos.RoleInfoProto roleInfo,
+                                                                        TermIndex firstTermIndexInLog) {
+        long have = applier.appliedIndex();
+        if (firstTermIndexInLog.getIndex() <= have + 1) {
+            return CompletableFuture.completedFuture(null);
+        }
+        RaftProtos.RaftPeerProto leader = roleInfo.getFollowerInfo().getLeaderInfo().getId();
+        return fetcher.fetch(leader.getAddress(), firstTermIndexInLog.getIndex(), have).thenApply(r -> {
+            received = r;
+            return TermIndex.valueOf(r.term(), r.index());
+        });
+    }
+
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    /** Ratis reloads the state machine after a snapshot was installed: swap the fetched checkpoint in. */
+    @Override
+    public void reinitialize() throws IOException {
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        PeerSnapshotService.Received r = received;
+        received = null;
+        if (r != null) {
+            try {
+                applier.restore(r.dir());
+            } catch (StorageException e) {
+                stop("storage failed while installing the snapshot at index " + r.index(), e);
+                throw new IOException(e);
+            }
+            TermIndex ti = TermIndex.valueOf(applier.appliedTerm(), applier.appliedIndex());
+            durableUpTo = ti;
+            setLastAppliedTermIndex(ti);
+            appliedListener.accept(ti.getIndex());
+        }
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
     }
 
     @Override

@@ -25,7 +25,7 @@ import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 final class PeerMembershipService {
     private static final String SERVICE = "etchraftpb.PeerMembership";
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);

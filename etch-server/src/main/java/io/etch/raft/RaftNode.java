@@ -82,6 +82,9 @@ public final class RaftNode implements AutoCloseable {
 
     private final Supplier<byte[]> membershipForPeers;
     private final EtchStateMachine stateMachine;
+    private final SnapshotFetcher snapshotFetcher;
+    /** Sends checkpoints to members that fell behind the purged log, one at a time. */
+    private final ExecutorService snapshotSender = Executors.newSingleThreadExecutor(daemon("etch-snapshot-send"));
 
     public RaftNode(RaftSettings settings, InetSocketAddress bindAddress, EntryApplier applier) throws IOException {
         this(settings, bindAddress, applier, LeaderQueries.NONE, EtchMetrics.unscraped(), FatalHandler.HALT, () -> new byte[0]);
@@ -108,7 +111,9 @@ public final class RaftNode implements AutoCloseable {
         this.applied = new AppliedIndex(applier.appliedIndex(), completions);
         this.peerTls = settings.peerTls() == null ? null : PeerTls.of(settings.peerTls());
         RaftProperties props = serverProperties(settings, bindAddress);
-        this.stateMachine = new EtchStateMachine(applier, withBarriers(queries), applied::advance, metrics, fatal);
+        this.snapshotFetcher = new SnapshotFetcher(settings.selfId(), settings.snapshotDir(), peerTls, metrics);
+        this.stateMachine = new EtchStateMachine(applier, withBarriers(queries), applied::advance, metrics, fatal,
+                snapshotFetcher);
         // A member that joins starts outside the configuration ("initializing" in Ratis): the
         // leader adds it once it has caught up. Its clients still need members to talk to.
         RaftGroup own = settings.joining() ? RaftGroup.valueOf(group.getGroupId()) : group;
@@ -117,7 +122,7 @@ public final class RaftNode implements AutoCloseable {
                 .setGroup(own)
                 .setStateMachine(stateMachine)
                 .setProperties(props)
-                .setParameters(peerParameters(settings))
+                .setParameters(peerParameters(settings, applier))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         this.forwarder = newClient(settings);
@@ -132,12 +137,14 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** Ratis' gRPC server for this member, with the peer port's inbound bytes counted, and peer TLS. */
-    private Parameters peerParameters(RaftSettings s) {
+    private Parameters peerParameters(RaftSettings s, EntryApplier applier) {
         Parameters p = new Parameters();
         boolean checkAddresses = s.peerTls() != null && s.peerTls().checksClientAddresses();
         GrpcConfigKeys.Server.setServicesCustomizer(p, (builder, types) -> {
             builder.addStreamTracerFactory(RatisMetricsBridge.peerTraffic(s.selfId()));
             builder.addService(PeerMembershipService.definition(() -> membershipForPeers.get()));
+            builder.addService(PeerSnapshotService.definition(applier, s.snapshotDir(), snapshotSender,
+                    metrics.snapshotsSent::increment, metrics.snapshotSendFailures::increment));
             return checkAddresses ? builder.intercept(new PeerAddressCheck()) : builder;
         });
         if (peerTls != null) {
@@ -193,10 +200,20 @@ public final class RaftNode implements AutoCloseable {
         // Ratis' default read is served from the leader's state without a barrier; etcd's default is linearizable.
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setTimeout(p, TimeDuration.valueOf(s.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        // The store is the snapshot (see EtchStateMachine); the log is kept whole until snapshot
-        // transfer to lagging members exists, so Ratis must not truncate it.
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+        // The store is the snapshot (see EtchStateMachine). Every --snapshot-count entries it is
+        // flushed, and the log is purged up to it but for the last --snapshot-catchup-entries (in
+        // whole segments), whether or not every follower has them: as etcd, a member that needs
+        // purged entries gets the leader's store instead, through Etch's transfer (Ratis only
+        // notifies it), since a RocksDB checkpoint is a directory Ratis' file transfer cannot send.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, Math.max(1, s.snapshotCount()));
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, s.snapshotCatchupEntries());
+        // Ratis' default skips a purge less than 1024 entries past the last one; each snapshot
+        // should drop what it can (whole closed segments), as etcd compacts at each snapshot.
+        RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
         // Ratis keeps recent log segments in heap for sending to followers; by default up to six
         // segments or 200 MB, most of it entries every member applied long ago. Two small segments
         // cover what a follower that is briefly behind needs; older entries are read from disk.
@@ -236,7 +253,6 @@ public final class RaftNode implements AutoCloseable {
 
     public void start() throws IOException {
         server.start();
-        stateMachine.startupDone();
     }
 
     /**
@@ -632,6 +648,11 @@ public final class RaftNode implements AutoCloseable {
         return division().getInfo().getLastAppliedIndex();
     }
 
+    /** The first entry the Raft log still holds: entries before it were purged after a snapshot. */
+    public long logStartIndex() {
+        return division().getRaftLog().getStartIndex();
+    }
+
     public long selfId() {
         return settings.selfId();
     }
@@ -645,6 +666,8 @@ public final class RaftNode implements AutoCloseable {
             writeClient.close();
         } finally {
             try {
+                snapshotFetcher.close();
+                snapshotSender.shutdownNow();
                 server.close();
             } finally {
                 timer.shutdownNow();

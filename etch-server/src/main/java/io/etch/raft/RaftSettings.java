@@ -22,6 +22,11 @@ import io.etch.tls.TlsConfig;
  * @param joining        this member joins a running cluster for the first time: its Raft server
  *                       starts outside the configuration and waits for the leader to bring it in;
  *                       {@code members} then are the members it may reach, for its Raft clients
+ * @param snapshotCount  etcd's --snapshot-count: entries applied between snapshots (store flushes
+ *                       after which the log before them may be purged)
+ * @param snapshotCatchupEntries etcd's --snapshot-catchup-entries: entries kept behind a snapshot
+ * @param snapshotDir    where checkpoints for other members are made and received; on the store's
+ *                       file system (they are hard links to it, and received ones are moved into place)
  */
 public record RaftSettings(
         long selfId,
@@ -35,7 +40,10 @@ public record RaftSettings(
         boolean preVote,
         boolean unsafeNoFsync,
         TlsConfig peerTls,
-        boolean joining) {
+        boolean joining,
+        long snapshotCount,
+        long snapshotCatchupEntries,
+        Path snapshotDir) {
 
     /** The largest Raft entry this member proposes: a batch, or one request that is larger. */
     long maxEntryBytes() {

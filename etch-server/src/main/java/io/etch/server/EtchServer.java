@@ -183,7 +183,8 @@ public final class EtchServer implements AutoCloseable {
                         .map(m -> new RaftMember(m.getId(), hostPort(m.getPeerUrls(0)))).toList();
         return new RaftSettings(s.memberId(), s.clusterId(), members, s.raftLogDir(),
                 s.heartbeat(), s.election(), s.requestTimeout(), s.maxRequestBytes(), s.preVote(), s.unsafeNoFsync(),
-                s.peerTls(), s.reconfig().joining());
+                s.peerTls(), s.reconfig().joining(), s.snapshots().count(), s.snapshots().catchupEntries(),
+                s.storeDir().resolveSibling("snap"));
     }
 
     private static String hostPort(String url) {
@@ -795,6 +796,16 @@ public final class EtchServer implements AutoCloseable {
 
     public long currentRevision() {
         return store.currentRevision();
+    }
+
+    /** A hash of the stored history up to {@code revision} (0: current), for comparing members. */
+    public MvccStore.KvHash hashKv(long revision) {
+        return store.hashKv(revision);
+    }
+
+    /** The first entry this member's Raft log still holds. */
+    public long raftLogStartIndex() {
+        return raft.logStartIndex();
     }
 
     /** Every watcher of this member, fed by apply. */

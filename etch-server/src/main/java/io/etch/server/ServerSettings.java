@@ -43,7 +43,8 @@ public record ServerSettings(
         boolean unsafeNoFsync,
         Auth auth,
         TlsConfig peerTls,
-        Reconfig reconfig) {
+        Reconfig reconfig,
+        Snapshots snapshots) {
 
     /** Without runtime reconfiguration settings: etcd's defaults, bootstrapping or restarting. */
     public ServerSettings(String name, Path dataDir, Path walDir, long memberId, long clusterId, List<Member> members,
@@ -56,7 +57,16 @@ public record ServerSettings(
         this(name, dataDir, walDir, memberId, clusterId, members, peerBind, heartbeat, election, maxRequestBytes,
                 maxTxnOps, quotaBackendBytes, autoCompaction, leaseCheckpointInterval, watchProgressNotifyInterval,
                 metricsLevel, maxConcurrentStreams, enableGrpcGateway, enableUi, grpcKeepAlive, preVote, unsafeNoFsync,
-                auth, peerTls, Reconfig.DEFAULTS);
+                auth, peerTls, Reconfig.DEFAULTS, Snapshots.DEFAULTS);
+    }
+
+    /**
+     * etcd's --snapshot-count (3.6's default, 10,000: the store is flushed and the Raft log before
+     * it may be purged every this many entries) and --snapshot-catchup-entries (entries kept
+     * behind a snapshot for followers that are a little behind).
+     */
+    public record Snapshots(long count, long catchupEntries) {
+        public static final Snapshots DEFAULTS = new Snapshots(10_000, 5_000);
     }
 
     /**

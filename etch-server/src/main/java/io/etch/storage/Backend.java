@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * prefix of the batches, in every column family alike. Call {@link #flush()} before the Raft log
  * is truncated.
  *
- * <p>Thread-safe. Iterators handed out must be closed by the caller before {@link #close()}.
+ * <p>Thread-safe. A member that fell too far behind gets another member's checkpoint in place of its
+ * database ({@link #replaceWith}); callers keep their {@code Backend}.
  */
 public final class Backend implements AutoCloseable {
     private volatile LongConsumer commitObserver = nanos -> { };
@@ -69,30 +71,48 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    private final Path dir;
-    private final DBOptions dbOptions;
-    private final ColumnFamilyOptions cfOptions;
-    private final WriteOptions writeOptions;
-    private final RocksDB db;
-    private final List<ColumnFamilyHandle> allHandles;
-    private final Map<Column, ColumnFamilyHandle> handles = new EnumMap<>(Column.class);
-    private volatile boolean closed;
-
-    private Backend(Path dir, DBOptions dbOptions, ColumnFamilyOptions cfOptions, RocksDB db,
-                    List<ColumnFamilyHandle> allHandles, List<String> names) {
-        this.dir = dir;
-        this.dbOptions = dbOptions;
-        this.cfOptions = cfOptions;
-        this.db = db;
-        this.allHandles = allHandles;
-        this.writeOptions = new WriteOptions().setDisableWAL(true);
-        for (Column c : Column.values()) {
-            handles.put(c, allHandles.get(names.indexOf(c.cfName())));
+    /** The open database; replaced whole by {@link #replaceWith}. */
+    private record Db(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
+                      List<ColumnFamilyHandle> allHandles, Map<Column, ColumnFamilyHandle> handles) {
+        void close(Path dir) {
+            for (ColumnFamilyHandle h : allHandles) {
+                h.close();
+            }
+            try {
+                db.closeE();
+            } catch (RocksDBException e) {
+                LOG.warn("close failed dir={}", dir, e);
+            }
+            dbOptions.close();
+            cfOptions.close();
         }
     }
 
-    /** Opens (creating if needed) the database in {@code dir}. */
+    private final Path dir;
+    private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+    /**
+     * Every use of the database holds the read lock; replacing it holds the write lock, so no call
+     * ever reaches a closed RocksDB (which would crash the process, not throw).
+     */
+    private final ReentrantReadWriteLock access = new ReentrantReadWriteLock();
+    private volatile Db current;
+    private volatile boolean closed;
+
+    private Backend(Path dir, Db db) {
+        this.dir = dir;
+        this.current = db;
+    }
+
+    /**
+     * Opens (creating if needed) the database in {@code dir}, first finishing a {@link #replaceWith}
+     * that a crash interrupted.
+     */
     public static Backend open(Path dir) {
+        recoverReplacement(dir);
+        return new Backend(dir, openDb(dir));
+    }
+
+    private static Db openDb(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
@@ -132,7 +152,11 @@ public final class Backend implements AutoCloseable {
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
             LOG.info("opened backend dir={} columnFamilies={}", dir, names);
-            return new Backend(dir, dbOptions, cfOptions, db, handles, names);
+            Map<Column, ColumnFamilyHandle> byColumn = new EnumMap<>(Column.class);
+            for (Column c : Column.values()) {
+                byColumn.put(c, handles.get(names.indexOf(c.cfName())));
+            }
+            return new Db(db, dbOptions, cfOptions, handles, byColumn);
         } catch (RocksDBException e) {
             dbOptions.close();
             cfOptions.close();
@@ -167,38 +191,47 @@ public final class Backend implements AutoCloseable {
         return dir;
     }
 
-    /** The handle of a column family, for building {@link WriteBatch}es. */
-    public ColumnFamilyHandle handle(Column column) {
-        return handles.get(column);
+    /** What runs against the open database under the read lock. */
+    @FunctionalInterface
+    private interface DbCall<T> {
+        T call(Db db) throws RocksDBException;
     }
 
-    /** Adds a put to {@code batch}. */
-    public void put(WriteBatch batch, Column column, byte[] key, byte[] value) {
+    private <T> T withDb(String what, DbCall<T> call) {
+        access.readLock().lock();
         try {
-            batch.put(handle(column), key, value);
+            checkOpen();
+            return call.call(current);
         } catch (RocksDBException e) {
-            throw new StorageException("batch put failed", e);
+            throw new StorageException(what + " failed", e);
+        } finally {
+            access.readLock().unlock();
         }
+    }
+
+    /** Adds a put to {@code batch}. Build and {@link #write} a batch on one thread, the one that may replace the database. */
+    public void put(WriteBatch batch, Column column, byte[] key, byte[] value) {
+        withDb("batch put", d -> {
+            batch.put(d.handles().get(column), key, value);
+            return null;
+        });
     }
 
     /** Adds a delete to {@code batch}. */
     public void delete(WriteBatch batch, Column column, byte[] key) {
-        try {
-            batch.delete(handle(column), key);
-        } catch (RocksDBException e) {
-            throw new StorageException("batch delete failed", e);
-        }
+        withDb("batch delete", d -> {
+            batch.delete(d.handles().get(column), key);
+            return null;
+        });
     }
 
     /** Writes {@code batch} atomically (without RocksDB's WAL). */
     public void write(WriteBatch batch) {
-        checkOpen();
         long start = System.nanoTime();
-        try {
-            db.write(writeOptions, batch);
-        } catch (RocksDBException e) {
-            throw new StorageException("write failed", e);
-        }
+        withDb("write", d -> {
+            d.db().write(writeOptions, batch);
+            return null;
+        });
         commitObserver.accept(System.nanoTime() - start);
     }
 
@@ -209,24 +242,7 @@ public final class Backend implements AutoCloseable {
 
     /** The value of {@code key}, or null. */
     public byte[] get(Column column, byte[] key) {
-        checkOpen();
-        try {
-            return db.get(handle(column), key);
-        } catch (RocksDBException e) {
-            throw new StorageException("get failed", e);
-        }
-    }
-
-    /** An iterator over a column family; the caller closes it. */
-    public RocksIterator iterator(Column column) {
-        checkOpen();
-        return db.newIterator(handle(column));
-    }
-
-    /** An iterator with the given options (e.g. bounds or a snapshot); the caller closes both. */
-    public RocksIterator iterator(Column column, ReadOptions options) {
-        checkOpen();
-        return db.newIterator(handle(column), options);
+        return withDb("get", d -> d.db().get(d.handles().get(column), key));
     }
 
     /** What {@link #forEach} calls for each entry; return false to stop. */
@@ -237,33 +253,31 @@ public final class Backend implements AutoCloseable {
 
     /**
      * Visits the entries with {@code from <= key < to} in key order ({@code from}/{@code to} null =
-     * unbounded), until the visitor returns false.
+     * unbounded), until the visitor returns false. The database is not replaced meanwhile.
      */
     public void forEach(Column column, byte[] from, byte[] to, EntryVisitor visitor) {
-        checkOpen();
-        try (Slice upper = to == null ? null : new Slice(to);
-             ReadOptions options = new ReadOptions()) {
-            if (upper != null) {
-                options.setIterateUpperBound(upper);
-            }
-            try (RocksIterator it = db.newIterator(handle(column), options)) {
-                if (from == null) {
-                    it.seekToFirst();
-                } else {
-                    it.seek(from);
+        withDb("iteration", d -> {
+            try (Slice upper = to == null ? null : new Slice(to);
+                 ReadOptions options = new ReadOptions()) {
+                if (upper != null) {
+                    options.setIterateUpperBound(upper);
                 }
-                for (; it.isValid(); it.next()) {
-                    if (!visitor.visit(it.key(), it.value())) {
-                        break;
+                try (RocksIterator it = d.db().newIterator(d.handles().get(column), options)) {
+                    if (from == null) {
+                        it.seekToFirst();
+                    } else {
+                        it.seek(from);
                     }
-                }
-                try {
+                    for (; it.isValid(); it.next()) {
+                        if (!visitor.visit(it.key(), it.value())) {
+                            break;
+                        }
+                    }
                     it.status();
-                } catch (RocksDBException e) {
-                    throw new StorageException("iteration failed", e);
                 }
             }
-        }
+            return null;
+        });
     }
 
     /**
@@ -271,12 +285,14 @@ public final class Backend implements AutoCloseable {
      * returns, everything written so far survives a crash.
      */
     public void flush() {
-        checkOpen();
+        withDb("flush", Backend::flush);
+    }
+
+    private static Void flush(Db d) throws RocksDBException {
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
-            db.flush(options, allHandles);
-        } catch (RocksDBException e) {
-            throw new StorageException("flush failed", e);
+            d.db().flush(options, d.allHandles());
         }
+        return null;
     }
 
     /** Physical size: SST files plus memtables, like etcd's db file size. */
@@ -292,78 +308,149 @@ public final class Backend implements AutoCloseable {
 
     /** RocksDB's estimate of the number of entries in a column family (deleted ones may count). */
     public long estimatedEntries(Column column) {
-        checkOpen();
-        try {
-            return db.getLongProperty(handle(column), "rocksdb.estimate-num-keys");
-        } catch (RocksDBException e) {
-            throw new StorageException("cannot estimate the entries of " + column, e);
-        }
+        return withDb("estimating the entries of " + column,
+                d -> d.db().getLongProperty(d.handles().get(column), "rocksdb.estimate-num-keys"));
     }
 
     private long aggregated(String property) {
-        checkOpen();
-        try {
-            return db.getAggregatedLongProperty(property);
-        } catch (RocksDBException e) {
-            throw new StorageException("cannot read property " + property, e);
-        }
+        return withDb("reading property " + property, d -> d.db().getAggregatedLongProperty(property));
     }
 
     /** Rewrites all column families to drop deleted data and reclaim space (etcd's defragment). */
     public void defragment() {
-        checkOpen();
-        try {
-            for (ColumnFamilyHandle h : allHandles) {
-                db.compactRange(h);
+        withDb("compact range", d -> {
+            for (ColumnFamilyHandle h : d.allHandles()) {
+                d.db().compactRange(h);
             }
-        } catch (RocksDBException e) {
-            throw new StorageException("compact range failed", e);
-        }
+            return null;
+        });
     }
 
     /**
      * Writes a consistent copy of the database to {@code target} (which must not exist), hard-linking
-     * files where possible. Flushes first, as the WAL is off.
+     * files where possible. The copy holds a prefix of the written batches: the memtables of every
+     * column family are flushed together (atomic flush) as the checkpoint is made.
      */
     public void checkpoint(Path target) {
-        flush();
-        try (Checkpoint checkpoint = Checkpoint.create(db)) {
-            checkpoint.createCheckpoint(target.toString());
-        } catch (RocksDBException e) {
-            throw new StorageException("checkpoint to " + target + " failed", e);
+        withDb("checkpoint to " + target, d -> {
+            flush(d);
+            try (Checkpoint checkpoint = Checkpoint.create(d.db())) {
+                checkpoint.createCheckpoint(target.toString());
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Replaces the database with the complete one in {@code source} (a checkpoint of another member,
+     * received whole), which is moved into place. Waits for calls in progress and holds new ones
+     * until it is done. Crash-safe: {@code source} is first renamed to {@code <dir>.incoming}; from
+     * there {@link #open} finishes the swap if the process dies before it is complete.
+     */
+    public void replaceWith(Path source) {
+        Path incoming = sibling(dir, INCOMING);
+        Path old = sibling(dir, OLD);
+        access.writeLock().lock();
+        try {
+            checkOpen();
+            deleteTree(incoming);
+            move(source, incoming);
+            fsyncDir(dir.getParent());
+            Db before = current;
+            current = null;
+            before.close(dir);
+            recoverReplacement(dir);
+            current = openDb(dir);
+            LOG.info("replaced backend dir={} with a received checkpoint", dir);
+        } finally {
+            access.writeLock().unlock();
+        }
+        deleteTree(old);
+    }
+
+    private static final String INCOMING = ".incoming";
+    private static final String OLD = ".old";
+
+    /**
+     * Finishes an interrupted {@link #replaceWith}. A complete {@code .incoming} replaces the
+     * database (the old one set aside as {@code .old}, then deleted).
+     */
+    private static void recoverReplacement(Path dir) {
+        Path incoming = sibling(dir, INCOMING);
+        Path old = sibling(dir, OLD);
+        if (Files.isDirectory(incoming)) {
+            if (Files.isDirectory(dir)) {
+                deleteTree(old);
+                move(dir, old);
+            }
+            move(incoming, dir);
+            fsyncDir(dir.getParent());
+            LOG.info("moved received checkpoint into place dir={}", dir);
+        }
+        deleteTree(old);
+    }
+
+    private static Path sibling(Path dir, String suffix) {
+        return dir.resolveSibling(dir.getFileName() + suffix);
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot move " + from + " to " + to, e);
+        }
+    }
+
+    /** Makes renames in {@code dir} durable. */
+    public static void fsyncDir(Path dir) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot sync directory " + dir, e);
+        }
+    }
+
+    /** Deletes {@code root} and everything under it, if it exists. */
+    public static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot delete " + root, e);
         }
     }
 
     private void checkOpen() {
-        if (closed) {
+        if (closed || current == null) {
             throw new IllegalStateException("backend is closed: " + dir);
         }
     }
 
     /** Flushes and closes. Idempotent. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
+    public void close() {
+        access.writeLock().lock();
         try {
-            flush();
-        } catch (RuntimeException e) {
-            LOG.warn("flush before close failed dir={}", dir, e);
+            if (closed) {
+                return;
+            }
+            try {
+                flush(current);
+            } catch (RocksDBException | RuntimeException e) {
+                LOG.warn("flush before close failed dir={}", dir, e);
+            }
+            closed = true;
+            current.close(dir);
+            writeOptions.close();
+            LOG.info("closed backend dir={}", dir);
+        } finally {
+            access.writeLock().unlock();
         }
-        closed = true;
-        for (ColumnFamilyHandle h : allHandles) {
-            h.close();
-        }
-        try {
-            db.closeE();
-        } catch (RocksDBException e) {
-            LOG.warn("close failed dir={}", dir, e);
-        }
-        writeOptions.close();
-        dbOptions.close();
-        cfOptions.close();
-        LOG.info("closed backend dir={}", dir);
     }
 
     @Override

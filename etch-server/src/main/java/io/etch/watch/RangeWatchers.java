@@ -76,6 +76,15 @@ final class RangeWatchers {
         return size;
     }
 
+    /** Every watcher held, in no particular order. */
+    List<Watcher> all() {
+        List<Watcher> all = new ArrayList<>(size);
+        fromKey.values().forEach(all::addAll);
+        byPrefix.values().forEach(all::addAll);
+        all.addAll(others);
+        return all;
+    }
+
     /** Calls {@code action} for every watcher whose range holds {@code key}. */
     void forEachMatching(ByteString key, Consumer<Watcher> action) {
         for (Set<Watcher> set : fromKey.headMap(key, true).values()) {

@@ -151,6 +151,28 @@ public final class WatchHub implements RevisionListener, AutoCloseable {
         }
     }
 
+    /**
+     * The store jumped to another member's checkpoint: every synced watcher catches up from the
+     * store, from its next revision, as etcd's watchable store does on restore. Its stream stays
+     * open; a watcher whose next revision was compacted away meanwhile is canceled as compacted.
+     */
+    @Override
+    public void onRestore(long revision) {
+        synchronized (lock) {
+            List<Watcher> synced = new ArrayList<>(syncedRanges.all());
+            syncedByKey.values().forEach(synced::addAll);
+            for (Watcher w : synced) {
+                removeSynced(w);
+                w.state = Watcher.State.UNSYNCED;
+                unsynced.add(w);
+            }
+            lastRev = revision;
+            if (!synced.isEmpty()) {
+                scheduleCatchUp();
+            }
+        }
+    }
+
     private static void collect(Map<Watcher, List<Event>> matched, Watcher w, Event e) {
         Event shaped = w.shape(e);
         if (shaped != null) {

@@ -497,7 +497,7 @@ class ConfigLoaderTest {
     @Test
     void versionAndHelpStopReading() throws Exception {
         assertThat(load("--version").printVersion()).isTrue();
-        assertThat(load("--version", "--snapshot-count", "1").snapshotCount()).isEqualTo(100_000);
+        assertThat(load("--version", "--snapshot-count", "1").snapshotCount()).isEqualTo(10_000);
         assertThat(load("--help").printHelp()).isTrue();
         assertThat(load("-h", "--no-such-flag").printHelp()).isTrue();
         assertThat(ConfigLoader.helpText()).contains("--initial-cluster 'default=http://localhost:2380'",

@@ -58,13 +58,28 @@ class EtchStateMachineTest {
         @Override
         public void flush() {
         }
+
+        @Override
+        public void checkpoint(java.nio.file.Path target) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long[] appliedIn(java.nio.file.Path dir) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void restore(java.nio.file.Path dir) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private final List<String> stops = new CopyOnWriteArrayList<>();
 
     private EtchStateMachine machine(EntryApplier applier) {
         return new EtchStateMachine(applier, LeaderQueries.NONE, index -> { }, EtchMetrics.unscraped(),
-                (reason, cause) -> stops.add(reason));
+                (reason, cause) -> stops.add(reason), null);
     }
 
     private static TransactionContext entry(EtchStateMachine sm, long index, ByteString data) {

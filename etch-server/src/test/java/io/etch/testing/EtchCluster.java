@@ -33,6 +33,7 @@ public final class EtchCluster implements AutoCloseable {
     private final java.util.Set<Integer> joined = new java.util.HashSet<>();
     private final String token;
     private ServerSettings.Reconfig reconfig = ServerSettings.Reconfig.DEFAULTS;
+    private ServerSettings.Snapshots snapshots = ServerSettings.Snapshots.DEFAULTS;
     private final long clusterId;
     private final Duration watchProgressInterval;
     private final List<InetSocketAddress> metricsAddresses = new ArrayList<>();
@@ -191,6 +192,20 @@ public final class EtchCluster implements AutoCloseable {
         return start(cluster);
     }
 
+    /** As {@link #start(int)}, with --snapshot-count and --snapshot-catchup-entries. */
+    public static EtchCluster startWithSnapshots(int size, ServerSettings.Snapshots snapshots) throws IOException {
+        return startWithSnapshots(size, snapshots, ServerSettings.Reconfig.DEFAULTS);
+    }
+
+    /** As {@link #startWithSnapshots(int, ServerSettings.Snapshots)}, with reconfiguration settings. */
+    public static EtchCluster startWithSnapshots(int size, ServerSettings.Snapshots snapshots,
+                                                 ServerSettings.Reconfig reconfig) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.snapshots = snapshots;
+        cluster.reconfig = reconfig;
+        return start(cluster);
+    }
+
     private static EtchCluster start(EtchCluster cluster) throws IOException {
         int size = cluster.running.size();
         try {
@@ -232,7 +247,7 @@ public final class EtchCluster implements AutoCloseable {
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
                 grpcKeepAlive, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i),
-                reconfig.withJoining(joining));
+                reconfig.withJoining(joining), snapshots);
     }
 
     /**
@@ -287,7 +302,7 @@ public final class EtchCluster implements AutoCloseable {
                 base.quotaBackendBytes(), base.autoCompaction(), base.leaseCheckpointInterval(),
                 base.watchProgressNotifyInterval(), base.metricsLevel(), base.maxConcurrentStreams(),
                 base.enableGrpcGateway(), base.enableUi(), base.grpcKeepAlive(), base.preVote(), base.unsafeNoFsync(),
-                base.auth(), base.peerTls(), base.reconfig());
+                base.auth(), base.peerTls(), base.reconfig(), base.snapshots());
         running.set(i, EtchMember.startListening(joining, List.of(new ClientListener(clientAddresses.get(i), tls.client())),
                 List.of()));
     }
