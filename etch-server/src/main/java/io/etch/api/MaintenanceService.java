@@ -2,11 +2,14 @@ package io.etch.api;
 
 import io.etch.api.etcdserverpb.AlarmRequest;
 import io.etch.api.etcdserverpb.AlarmResponse;
+import io.etch.api.etcdserverpb.HashKVRequest;
+import io.etch.api.etcdserverpb.HashKVResponse;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
 import io.etch.api.etcdserverpb.MoveLeaderRequest;
 import io.etch.api.etcdserverpb.MoveLeaderResponse;
 import io.etch.api.etcdserverpb.StatusRequest;
 import io.etch.api.etcdserverpb.StatusResponse;
+import io.etch.mvcc.MvccStore;
 import io.etch.server.EtchServer;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -42,6 +45,24 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             }
             return CompletableFuture.completedFuture(AlarmResponse.newBuilder()
                     .setHeader(server.header(server.currentRevision())).build());
+        });
+    }
+
+    /**
+     * etcd's HashKV: a hash of the stored history up to a revision (0: the current one), equal on
+     * every member that has it; for root once auth is on. The hash is Etch's own (CRC-32C over
+     * Etch's stored form), comparable between Etch members, not with etcd's.
+     */
+    @Override
+    public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
+        GrpcErrors.reply(observer, () -> {
+            server.auth().checkAdmin(Callers.who(server));
+            return CompletableFuture.supplyAsync(() -> {
+                MvccStore.KvHash h = server.hashKv(request.getRevision());
+                long hashed = request.getRevision() == 0 ? h.currentRevision() : request.getRevision();
+                return HashKVResponse.newBuilder().setHeader(server.header(h.currentRevision()))
+                        .setHash((int) h.hash()).setCompactRevision(h.compactRevision()).setHashRevision(hashed).build();
+            });
         });
     }
 

@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.etch.api.etcdserverpb.ClusterGrpc;
+import io.etch.api.etcdserverpb.HashKVRequest;
+import io.etch.api.etcdserverpb.HashKVResponse;
 import io.etch.api.etcdserverpb.KVGrpc;
+import io.etch.api.etcdserverpb.MaintenanceGrpc;
 import io.etch.api.etcdserverpb.MemberAddRequest;
 import io.etch.api.etcdserverpb.MemberRemoveRequest;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.RangeRequest;
 import io.etch.api.etcdserverpb.RangeResponse;
-import io.etch.mvcc.MvccStore;
 import io.etch.testing.EtchCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -105,6 +107,13 @@ class SnapshotCatchUpTest {
         }
     }
 
+    /** etcdctl endpoint hashkv's call. */
+    private HashKVResponse hashKv(int i, long revision) {
+        kv(i); // opens the channel
+        return MaintenanceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .hashKV(HashKVRequest.newBuilder().setRevision(revision).build());
+    }
+
     private EtchServer server(int i) {
         return cluster.member(i).server();
     }
@@ -118,10 +127,11 @@ class SnapshotCatchUpTest {
         int first = members.get(0);
         untilPasses(Duration.ofSeconds(60), () -> {
             long revision = server(first).currentRevision();
-            MvccStore.KvHash hash = server(first).hashKv(revision);
+            HashKVResponse hash = hashKv(first, revision);
+            assertThat(hash.getHashRevision()).isEqualTo(revision);
             for (int i : members) {
                 assertThat(server(i).currentRevision()).isEqualTo(revision);
-                assertThat(server(i).hashKv(revision)).isEqualTo(hash);
+                assertThat(hashKv(i, revision).getHash()).isEqualTo(hash.getHash());
             }
         });
         for (int i : members) {
