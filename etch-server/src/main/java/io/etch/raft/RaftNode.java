@@ -3,6 +3,7 @@ package io.etch.raft;
 import io.etch.api.raftpb.RaftEntry;
 import io.etch.api.raftpb.RaftReply;
 import io.etch.apply.EntryApplier;
+import io.etch.storage.Backend;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
 import io.etch.errors.FatalHandler;
@@ -111,6 +112,8 @@ public final class RaftNode implements AutoCloseable {
         this.applied = new AppliedIndex(applier.appliedIndex(), completions);
         this.peerTls = settings.peerTls() == null ? null : PeerTls.of(settings.peerTls());
         RaftProperties props = serverProperties(settings, bindAddress);
+        // Only transfers in progress live there; a crash leaves halves of them behind.
+        Backend.deleteTree(settings.snapshotDir());
         this.snapshotFetcher = new SnapshotFetcher(settings.selfId(), settings.snapshotDir(), peerTls, metrics);
         this.stateMachine = new EtchStateMachine(applier, withBarriers(queries), applied::advance, metrics, fatal,
                 snapshotFetcher);
