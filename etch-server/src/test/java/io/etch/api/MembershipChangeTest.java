@@ -160,6 +160,54 @@ class MembershipChangeTest {
     }
 
     @Test
+    void fiveMembersTakeARemovalALearnerAndItsPromotionWhileAClientWrites() throws Exception {
+        start(5);
+        int leader = cluster.leaderIndex();
+        int via = (leader + 1) % 5;
+        int removed = (leader + 2) % 5;
+        long removedId = cluster.memberId(removed);
+        int learner = cluster.prepareMember();
+        long learnerId;
+        try (Writer writer = new Writer(via)) {
+            Eventually.await("some writes", Duration.ofSeconds(20), () -> writer.acknowledged.get() > 50);
+            assertThat(members(via).memberRemove(MemberRemoveRequest.newBuilder().setID(removedId).build())
+                    .getMembersList()).hasSize(4).noneMatch(m -> m.getID() == removedId);
+            cluster.member(removed).stopped().get(30, TimeUnit.SECONDS);
+            learnerId = add(via, cluster.peerUrl(learner), true).getMember().getID();
+            cluster.startJoining(learner);
+            int at = writer.acknowledged.get();
+            Eventually.await("more writes", Duration.ofSeconds(20), () -> writer.acknowledged.get() > at + 100);
+            Eventually.await("the learner is promoted", Duration.ofSeconds(30), () -> {
+                try {
+                    members(via).memberPromote(MemberPromoteRequest.newBuilder().setID(learnerId).build());
+                    return true;
+                } catch (StatusRuntimeException e) {
+                    assertThat(e.getStatus().getDescription())
+                            .isEqualTo("etcdserver: can only promote a learner member which is in sync with leader");
+                    return false;
+                }
+            });
+            int promotedAt = writer.acknowledged.get();
+            Eventually.await("writes after the promotion", Duration.ofSeconds(20),
+                    () -> writer.acknowledged.get() > promotedAt + 50);
+        }
+        List<Integer> live = new ArrayList<>();
+        for (int i = 0; i <= learner; i++) {
+            if (i != removed) {
+                live.add(i);
+            }
+        }
+        long expected = count(via, false);
+        for (int i : live) {
+            int member = i;
+            Eventually.await("member " + i + " has every write", Duration.ofSeconds(30),
+                    () -> count(member, true) == expected);
+            assertThat(list(i)).hasSize(5).noneMatch(m -> m.getID() == removedId)
+                    .anyMatch(m -> m.getID() == learnerId && !m.getIsLearner());
+        }
+    }
+
+    @Test
     void aDeadMemberIsReplacedByRemovingItAndAddingANewOne() throws Exception {
         start(3);
         int dead = (cluster.leaderIndex() + 1) % 3;
