@@ -55,6 +55,8 @@ final class WriteSender {
     private final Executor callbacks;
     private final long attemptMillis;
     private final long retryMillis;
+    /** When this member last dropped its connection to each peer (see {@link #reconnect}). */
+    private final Map<RaftPeerId, Long> lastReconnect = new ConcurrentHashMap<>();
 
     WriteSender(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClientRpc rpc,
                 Supplier<RaftPeerId> leader, ScheduledExecutorService timer, Executor callbacks,
@@ -83,6 +85,38 @@ final class WriteSender {
         return a.result;
     }
 
+    /** A request sent to a remote member but left unanswered this long is taken as a stalled connection. */
+    private long stallNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(3 * attemptMillis);
+    }
+
+    /**
+     * Drops the connection (Ratis' client proxy) to {@code target} so that the next attempt dials
+     * afresh. Ratis' own client does this after errors; without it, a stream to a member that was
+     * paused, or whose connection was cut or reset, can stay stalled for good: every write this
+     * member forwards over it then times out, while the member itself looks healthy. At most once
+     * per stall period per peer, as many writes notice the same stall at once; the requests still
+     * open there fail and are sent again under their own identity (the leader's retry cache
+     * answers those it has).
+     */
+    private void reconnect(RaftPeerId target, Throwable cause) {
+        long now = System.nanoTime();
+        Long last = lastReconnect.get(target);
+        if (last != null && now - last < stallNanos()) {
+            return;
+        }
+        if (last == null ? lastReconnect.putIfAbsent(target, now) != null : !lastReconnect.replace(target, last, now)) {
+            return; // another write just did it
+        }
+        org.slf4j.LoggerFactory.getLogger(WriteSender.class).info(
+                "reconnecting to {} for forwarded writes: {}", target, cause.toString());
+        rpc.handleException(target, cause, true);
+    }
+
+    /** An attempt open at one member, and when it was sent. */
+    private record Open(CompletableFuture<RaftClientReply> reply, long sentNanos) {
+    }
+
     /** The attempts of one write; each attempt is the same request sent to the leader of the moment. */
     private final class Attempts {
         final Message message;
@@ -95,7 +129,7 @@ final class WriteSender {
          * its stream to a member and refuses a second request with the same id while the first is
          * open, so an attempt at a member that has not answered yet is waited on again, not re-sent.
          */
-        private final Map<RaftPeerId, CompletableFuture<RaftClientReply>> open = new ConcurrentHashMap<>();
+        private final Map<RaftPeerId, Open> open = new ConcurrentHashMap<>();
 
         Attempts(Message message, long callId, long deadline, long timeoutMillis) {
             this.message = message;
@@ -127,16 +161,19 @@ final class WriteSender {
                     .setType(RaftClientRequest.writeRequestType())
                     .setTimeoutMs(timeoutMillis)
                     .build();
-            CompletableFuture<RaftClientReply> sent = open.get(target);
-            if (sent == null || sent.isDone()) {
+            Open o = open.get(target);
+            if (o == null || o.reply().isDone()) {
+                CompletableFuture<RaftClientReply> reply;
                 try {
-                    sent = target.equals(self) ? server.submitClientRequestAsync(request) : rpc.sendRequestAsyncUnordered(request);
+                    reply = target.equals(self) ? server.submitClientRequestAsync(request) : rpc.sendRequestAsyncUnordered(request);
                 } catch (IOException | RuntimeException e) {
                     // A send that cannot even start counts as a failed attempt: ask again later.
-                    sent = CompletableFuture.failedFuture(e);
+                    reply = CompletableFuture.failedFuture(e);
                 }
-                open.put(target, sent);
+                o = new Open(reply, System.nanoTime());
+                open.put(target, o);
             }
+            CompletableFuture<RaftClientReply> sent = o.reply();
             // A paused or partitioned leader never answers: ask again (same request) once a
             // heartbeat round or two has passed; by then a new leader may be known.
             // Ratis completes replies on its own threads, the apply thread among them; what follows
@@ -169,6 +206,18 @@ final class WriteSender {
             if (server.getLifeCycleState().isClosingOrClosed()) {
                 result.completeExceptionally(new AlreadyClosedException("member " + self + " is shutting down"));
                 return;
+            }
+            if (error != null && !target.equals(self)) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Open o = open.get(target);
+                boolean stalled = cause instanceof TimeoutException && o != null && !o.reply().isDone()
+                        && System.nanoTime() - o.sentNanos() > stallNanos();
+                if (stalled || !(cause instanceof TimeoutException)) {
+                    reconnect(target, cause);
+                }
+                if (stalled) {
+                    open.remove(target, o); // it went down with the old connection: send it anew
+                }
             }
             NotLeaderException notLeader = error == null ? reply.getNotLeaderException() : null;
             RaftPeerId suggested = notLeader != null && notLeader.getSuggestedLeader() != null
