@@ -889,6 +889,13 @@ class ClusterFaultHistoryIT {
                 Thread.currentThread().interrupt();
             }
         }
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("writer-")) {
+                b.append("\n      ").append(t.getName()).append(" (").append(t.getState()).append("): ")
+                        .append(java.util.Arrays.stream(stack).limit(14).map(StackTraceElement::toString)
+                                .collect(Collectors.joining(" < ")));
+            }
+        });
         String d = b.toString();
         log("fault %d: %s", f, d);
         return d;

@@ -53,11 +53,11 @@ public final class PeerNetwork implements AutoCloseable {
         }
     }
 
-    /** Cuts every link to and from {@code member}. */
+    /** Cuts every link to and from {@code member} (a member's connections to itself stay). */
     public synchronized void isolate(int member) {
         for (int other = 0; other < size; other++) {
-            cut[member][other] = true;
-            cut[other][member] = true;
+            cut[member][other] = other != member;
+            cut[other][member] = other != member;
         }
         event("isolate m%d", member);
         notifyAll();
@@ -66,7 +66,7 @@ public final class PeerNetwork implements AutoCloseable {
     /** Cuts what the other members send {@code member}; what it sends them still arrives. */
     public synchronized void cutInbound(int member) {
         for (int other = 0; other < size; other++) {
-            cut[other][member] = true;
+            cut[other][member] = other != member;
         }
         event("cut inbound to m%d", member);
         notifyAll();
@@ -75,7 +75,7 @@ public final class PeerNetwork implements AutoCloseable {
     /** Cuts what {@code member} sends the others; what they send it still arrives. */
     public synchronized void cutOutbound(int member) {
         for (int other = 0; other < size; other++) {
-            cut[member][other] = true;
+            cut[member][other] = other != member;
         }
         event("cut outbound from m%d", member);
         notifyAll();
@@ -141,6 +141,11 @@ public final class PeerNetwork implements AutoCloseable {
             }
         }
         return !c.ended();
+    }
+
+    /** Whether bytes from {@code from} to {@code to} are cut now (never for an unidentified member). */
+    synchronized boolean isCut(int from, int to) {
+        return from >= 0 && to >= 0 && cut[from][to];
     }
 
     synchronized void changed() {

@@ -17,8 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * each connection forwards bytes only while {@link PeerNetwork} lets them pass between the two
  * members; while it does not, the bytes stay where they are (unread in the socket, or read and
  * held), so the sender's writes stall once the buffers are full, as over a link that drops every
- * packet. A connection accepted while either direction is cut is held unconnected: over a real
- * partition the handshake would not complete.
+ * packet. A connection opened while either direction is cut is closed at once, as a host behind
+ * a REJECT rule refuses it. (Holding it unconnected instead, which the kernel allows since it has
+ * completed the handshake, left Ratis' client with a channel to that peer that never carried a
+ * request again: a member then could not forward a write to that peer after it became leader;
+ * see the commit that introduced this proxy. A real partition never completes the handshake.)
  */
 final class PeerProxy implements AutoCloseable {
 
@@ -108,7 +111,7 @@ final class PeerProxy implements AutoCloseable {
         }
     }
 
-    /** Finds who connected, waits until the link lets a handshake through, then connects to the member. */
+    /** Finds who connected; refuses the connection if the link is cut, else connects it to the member. */
     private void open(Socket downstream) {
         int from = network.ownerOf(downstream.getPort(), listenPort);
         Connection c = new Connection(from, downstream);
@@ -120,7 +123,9 @@ final class PeerProxy implements AutoCloseable {
         }
         try {
             downstream.setTcpNoDelay(true);
-            if (!network.awaitOpen(from, member, c) || !network.awaitOpen(member, from, c)) {
+            if (network.isCut(from, member) || network.isCut(member, from)) {
+                network.event("refused %s", c);
+                c.close();
                 return;
             }
             Socket upstream = new Socket();
