@@ -10,6 +10,7 @@ import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeRequest;
 import io.etch.api.etcdserverpb.RangeResponse;
 import io.etch.api.etcdserverpb.RequestOp;
+import io.etch.api.etcdserverpb.StatusResponse;
 import io.etch.api.etcdserverpb.TxnRequest;
 import io.etch.api.etcdserverpb.TxnResponse;
 import io.etch.api.etcdserverpb.WatchCreateRequest;
@@ -24,6 +25,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,13 +38,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three packaged members under eight concurrent writers, while members (the leader most of the
- * time) are paused with SIGSTOP/SIGCONT, or killed with SIGKILL and restarted. Afterwards the whole
+ * time) are paused with SIGSTOP/SIGCONT, killed with SIGKILL and restarted, or cut off from their
+ * peers by a network partition (every peer link passes through a {@link PeerProxy}: a member
+ * isolated both ways, or only what it sends or only what it receives cut). Afterwards the whole
  * history is read back through a watch from revision 1 on every member and checked against what
  * the clients were told:
  *
@@ -60,7 +66,12 @@ import org.junit.jupiter.api.io.TempDir;
  *       ordered after it in the history ({@link LinearizabilityCheck});
  *   <li>a watch on every member, open through the faults and resumed from its last revision + 1 when
  *       its member goes away, delivers the history in order, each revision once and whole in one
- *       response, with no gap, and with each event's {@code prev_kv} as the history has it.
+ *       response, with no gap, and with each event's {@code prev_kv} as the history has it;
+ *   <li>availability: through a partition the two members on the majority side acknowledge writes
+ *       sent after the partition began before it heals (it is held for up to
+ *       {@link #MAJORITY_WAIT_MS} for that), and after every fault (a heal, SIGCONT, a restart)
+ *       every member acknowledges writes again within {@link #RECOVERY_WAIT_MS}. These bounds only keep a stuck cluster from hanging
+ *       the test; they are many election timeouts long.
  * </ol>
  *
  * Writes that failed or timed out are indeterminate: they may be in the history or not, but at most
@@ -68,6 +79,10 @@ import org.junit.jupiter.api.io.TempDir;
  * delete's unique value}, so a delete applied twice shows as its marker value twice, and every write
  * makes exactly one revision. The fault schedule comes from a seed that is printed
  * ({@code -Detch.fault.seed=...} replays it; process timing still varies).
+ *
+ * <p>{@code -Detch.fault.plan=ISOLATE,PAUSE,...} replaces the plan (the seed still draws targets and
+ * durations) to look at one kind of fault. A one-way cut of what the leader receives is left out unless {@code -Detch.fault.inboundCut=true}
+ * (the seed then also picks it; see the README's "Tests" for what it shows).
  */
 class ClusterFaultHistoryIT {
 
@@ -78,14 +93,24 @@ class ClusterFaultHistoryIT {
     private static final int KEYS = 20;
     private static final int DELETE_PERCENT = 15;
     private static final long CALL_DEADLINE_MS = 8_000;
-    private static final long FAULT_PHASE_MS = 45_000;
-    private static final int MAX_FAULTS = 8;
+    /** Only a bound: the schedule below takes about 75 s. */
+    private static final long FAULT_PHASE_MS = 150_000;
+    private static final int ELECTION_MS = 1000;
+    /** How long a partition is held at most while waiting for the majority side to take writes. */
+    static final long MAJORITY_WAIT_MS = 20 * ELECTION_MS;
+    /** How long after a heal every member may take to acknowledge writes again. */
+    static final long RECOVERY_WAIT_MS = 30 * ELECTION_MS;
+    private static final boolean INBOUND_TO_LEADER = Boolean.getBoolean("etch.fault.inboundCut");
     private static final int EXAMPLES = 12;
 
     @TempDir
     Path dir;
 
     private final long t0 = System.nanoTime();
+    /** Per member, when the latest write it acknowledged was sent (System.nanoTime), 0 before any. */
+    private final AtomicLongArray ackedSentAt = new AtomicLongArray(MEMBERS);
+    /** Per member, the latest write failure through it and when, for the availability report. */
+    private final AtomicReferenceArray<String> lastWriteError = new AtomicReferenceArray<>(MEMBERS);
 
     private enum Kind { PUT, DELETE }
 
@@ -114,6 +139,41 @@ class ClusterFaultHistoryIT {
 
     private record Fault(int number, String what, int member, boolean leader, long start, long end) {}
 
+    /** The faults of one run, in an order the seed picks. */
+    private enum Planned { PAUSE, KILL_LEADER, KILL, ISOLATE, ONE_WAY }
+
+    /** Which of a member's peer links a partition cuts. */
+    private enum Cut {
+        ISOLATED("isolated (both ways)"), INBOUND("inbound cut (what it receives)"),
+        OUTBOUND("outbound cut (what it sends)");
+
+        final String text;
+
+        Cut(String text) {
+            this.text = text;
+        }
+
+        void apply(PeerNetwork network, int member) {
+            switch (this) {
+                case ISOLATED -> network.isolate(member);
+                case INBOUND -> network.cutInbound(member);
+                case OUTBOUND -> network.cutOutbound(member);
+            }
+        }
+    }
+
+    /** What happens to the cut member's open peer connections. */
+    private enum Connections {
+        HELD("connections held"), RESET_AT_START("connections reset at the cut"),
+        RESET_AT_HEAL("connections reset at the heal");
+
+        final String text;
+
+        Connections(String text) {
+            this.text = text;
+        }
+    }
+
     /** An event of the history, as a watch from revision 1 delivers it. */
     private record Ev(long revision, Event.EventType type, String key, String value, long createRevision, long version) {
         static Ev of(Event e) {
@@ -135,12 +195,13 @@ class ClusterFaultHistoryIT {
 
         Violations() {
             for (String c : List.of("1 applied twice", "2 acked put", "3 acked delete", "4 revisions",
-                    "5 replicas", "6 read-your-writes", "7 reads", "8 real-time order", "9 watch")) {
+                    "5 replicas", "6 read-your-writes", "7 reads", "8 real-time order", "9 watch",
+                    "10 availability")) {
                 byCheck.put(c, new ArrayList<>());
             }
         }
 
-        void add(String check, String message) {
+        synchronized void add(String check, String message) {
             byCheck.get(check).add(message);
         }
 
@@ -169,9 +230,18 @@ class ClusterFaultHistoryIT {
     }
 
     @Test
-    void pausedAndKilledMembersApplyEveryWriteOnceAtItsRevision() throws Exception {
+    void pausedKilledAndPartitionedMembersApplyEveryWriteOnceAtItsRevision() throws Exception {
         long seed = Long.getLong("etch.fault.seed", new Random().nextLong());
         log("seed %d (replay the fault schedule with -Detch.fault.seed=%d)", seed, seed);
+        try {
+            run(seed);
+        } catch (AssertionError | RuntimeException e) {
+            keepLogs(seed); // whatever failed: the member logs of the run
+            throw e;
+        }
+    }
+
+    private void run(long seed) throws Exception {
         Violations violations = new Violations();
         List<Fault> faults = new ArrayList<>();
         List<List<Op>> opsByWriter = new ArrayList<>();
@@ -183,7 +253,12 @@ class ClusterFaultHistoryIT {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger acks = new AtomicInteger();
 
-        try (ProcessCluster cluster = ProcessCluster.start(dir, MEMBERS, "fault-history", 100, 1000)) {
+        Random faultRandom = new Random(seed);
+        List<Planned> plan = plan(faultRandom);
+        // Without partitions in the plan, peers talk directly, as before the proxy existed.
+        try (ProcessCluster cluster = partitions(plan)
+                ? ProcessCluster.startBehindProxies(dir, MEMBERS, "fault-history", 100, ELECTION_MS)
+                : ProcessCluster.start(dir, MEMBERS, "fault-history", 100, ELECTION_MS)) {
             log("cluster up: %s", List.of(cluster.endpoint(0), cluster.endpoint(1), cluster.endpoint(2)));
 
             List<Thread> writers = new ArrayList<>();
@@ -233,7 +308,7 @@ class ClusterFaultHistoryIT {
             log("load running: %d writes acknowledged", acks.get());
 
             try {
-                injectFaults(cluster, new Random(seed), faults);
+                injectFaults(cluster, plan, faultRandom, faults, violations);
             } finally {
                 stop.set(true);
             }
@@ -294,16 +369,22 @@ class ClusterFaultHistoryIT {
             long acked = ops.stream().filter(o -> o.acked).count();
             long ackedPuts = ops.stream().filter(o -> o.acked && o.kind == Kind.PUT).count();
             long pauses = faults.stream().filter(f -> f.what().startsWith("pause")).count();
+            long partitions = faults.stream().filter(f -> f.what().startsWith("partition")).count();
             long linearizable = reads.stream().filter(LinearizabilityCheck.Read::linearizable).count();
+            if (partitions(plan)) {
+                log("REPORT peers: %s", cluster.network().stats());
+                cluster.network().writeEvents(dir.resolve("peer-connections.log"));
+            }
             log("REPORT reads: %d checked (%d linearizable, %d serializable), real-time order over %d operations; "
                     + "watches: %d events delivered on %d members through %d resumes",
                     reads.size(), linearizable, reads.size() - linearizable,
                     points(ops, reads, histories.get(0)).size(), watchEvents, MEMBERS, watchResumes);
             log("REPORT seed=%d: %d writes (%d acknowledged: %d puts, %d deletes; %d failed, %d of those in the history), "
-                            + "%d faults (%d pauses, %d kill -9), %d events over revisions 2..%d checked on %d members, "
+                            + "%d faults (%d pauses, %d kill -9, %d partitions), %d events over revisions 2..%d checked on %d members, "
                             + "read-your-writes %d checked / %d skipped (violations by member %s), violations %d [%s], %.1f s",
                     seed, ops.size(), acked, ackedPuts, acked - ackedPuts, ops.size() - acked, failedApplied,
-                    faults.size(), pauses, faults.size() - pauses, histories.get(0).size(), current, MEMBERS,
+                    faults.size(), pauses, faults.size() - pauses - partitions, partitions,
+                    histories.get(0).size(), current, MEMBERS,
                     rywChecked.get(), rywSkipped.get(), rywByMember, violations.total(), violations.counts(),
                     (System.nanoTime() - t0) / 1e9);
             if (Boolean.getBoolean("etch.fault.keepLogs")) {
@@ -374,10 +455,13 @@ class ClusterFaultHistoryIT {
                     }
                     op.acked = true;
                     acks.incrementAndGet();
+                    ackedSentAt.accumulateAndGet(member, op.start, Math::max);
                 } catch (StatusRuntimeException e) {
                     op.end = System.nanoTime();
                     op.error = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
                             : " \"" + e.getStatus().getDescription() + "\"");
+                    lastWriteError.set(member, String.format("%s sent %.3fs failed %.3fs: %s", id, secs(op.start),
+                            secs(op.end), op.error));
                     if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                         channel.resetConnectBackoff();
                     }
@@ -679,37 +763,203 @@ class ClusterFaultHistoryIT {
     }
 
     /**
-     * Pauses (mostly the leader) and kill -9/restarts, one at a time with a few seconds between
-     * them, for about {@link #FAULT_PHASE_MS}.
+     * Four pauses (mostly the leader), two kill -9/restarts (one of the leader) and four partitions
+     * (two isolations, two one-way cuts), one at a time in an order the seed picks, with a few
+     * seconds between them.
      */
-    private void injectFaults(ProcessCluster cluster, Random rnd, List<Fault> faults) throws Exception {
+    private static List<Planned> plan(Random rnd) {
+        List<Planned> plan = new ArrayList<>(List.of(Planned.PAUSE, Planned.PAUSE, Planned.PAUSE, Planned.PAUSE,
+                Planned.KILL_LEADER, Planned.KILL, Planned.ISOLATE, Planned.ISOLATE, Planned.ONE_WAY, Planned.ONE_WAY));
+        Collections.shuffle(plan, rnd);
+        String only = System.getProperty("etch.fault.plan", "");
+        if (!only.isBlank()) {
+            // e.g. -Detch.fault.plan=ISOLATE,ONE_WAY: these faults in this order, to look at one kind
+            plan = java.util.Arrays.stream(only.split(",")).map(String::trim).map(Planned::valueOf).toList();
+        }
+        return plan;
+    }
+
+    private static boolean partitions(List<Planned> plan) {
+        return plan.contains(Planned.ISOLATE) || plan.contains(Planned.ONE_WAY);
+    }
+
+    private void injectFaults(ProcessCluster cluster, List<Planned> plan, Random rnd, List<Fault> faults, Violations v)
+            throws Exception {
+        log("fault plan: %s", plan);
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FAULT_PHASE_MS);
-        for (int f = 1; f <= MAX_FAULTS && System.nanoTime() < end; f++) {
+        for (int f = 1; f <= plan.size() && System.nanoTime() < end; f++) {
             int leader = cluster.leaderIndex();
-            long start;
-            if (f == 3 || f == 6) {
-                int target = f == 3 ? leader : rnd.nextInt(MEMBERS);
-                long down = 1000 + rnd.nextInt(1001);
-                start = System.nanoTime();
-                log("fault %d: kill -9 m%d%s, restart in %d ms", f, target, target == leader ? " (leader)" : "", down);
-                cluster.kill9(target);
-                Thread.sleep(down);
-                cluster.restart(target);
-                faults.add(new Fault(f, "kill -9", target, target == leader, start, System.nanoTime()));
-                log("fault %d: m%d restarted and serving", f, target);
-            } else {
-                int target = rnd.nextInt(100) < 75 ? leader : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
-                long pause = 3000 + rnd.nextInt(2001);
-                start = System.nanoTime();
-                log("fault %d: SIGSTOP m%d%s for %d ms", f, target, target == leader ? " (leader)" : "", pause);
-                cluster.pause(target);
-                Thread.sleep(pause);
-                cluster.resume(target);
-                faults.add(new Fault(f, "pause " + pause + " ms", target, target == leader, start, System.nanoTime()));
-                log("fault %d: SIGCONT m%d", f, target);
+            switch (plan.get(f - 1)) {
+                case KILL_LEADER, KILL -> {
+                    int target = plan.get(f - 1) == Planned.KILL_LEADER ? leader : rnd.nextInt(MEMBERS);
+                    long down = 1000 + rnd.nextInt(1001);
+                    long start = System.nanoTime();
+                    log("fault %d: kill -9 m%d%s, restart in %d ms", f, target, target == leader ? " (leader)" : "", down);
+                    cluster.kill9(target);
+                    Thread.sleep(down);
+                    cluster.restart(target);
+                    faults.add(new Fault(f, "kill -9", target, target == leader, start, System.nanoTime()));
+                    log("fault %d: m%d restarted and serving", f, target);
+                    awaitRecovery(cluster, f, "kill -9 m" + target, target == leader, System.nanoTime(), v);
+                }
+                case PAUSE -> {
+                    int target = rnd.nextInt(100) < 75 ? leader : (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+                    long pause = 3000 + rnd.nextInt(2001);
+                    long start = System.nanoTime();
+                    log("fault %d: SIGSTOP m%d%s for %d ms", f, target, target == leader ? " (leader)" : "", pause);
+                    cluster.pause(target);
+                    Thread.sleep(pause);
+                    cluster.resume(target);
+                    faults.add(new Fault(f, "pause " + pause + " ms", target, target == leader, start, System.nanoTime()));
+                    log("fault %d: SIGCONT m%d", f, target);
+                    awaitRecovery(cluster, f, "SIGSTOP m" + target + " for " + pause + " ms", target == leader,
+                            System.nanoTime(), v);
+                }
+                case ISOLATE, ONE_WAY -> partition(cluster, f, leader, plan.get(f - 1), rnd, faults, v);
             }
             Thread.sleep(2000 + rnd.nextInt(1501));
         }
+    }
+
+    /**
+     * Cuts one member's peer links (isolated, or one way only), holds the cut for 3-5 s (longer than
+     * the election timeout, at most {@link #MAJORITY_WAIT_MS} while the other two have not taken a
+     * write sent after the cut), heals it, and waits until every member takes writes again.
+     */
+    private void partition(ProcessCluster cluster, int f, int leader, Planned planned, Random rnd, List<Fault> faults,
+                           Violations v) throws InterruptedException {
+        // Every draw happens whatever the cluster does, so a seed replays the same schedule.
+        boolean onLeader = rnd.nextBoolean();
+        int follower = (leader + 1 + rnd.nextInt(MEMBERS - 1)) % MEMBERS;
+        int oneWay = rnd.nextInt(INBOUND_TO_LEADER ? 4 : 3);
+        Connections connections = Connections.values()[rnd.nextInt(Connections.values().length)];
+        long hold = 3000 + rnd.nextInt(2001);
+        Cut cut;
+        int target;
+        if (planned == Planned.ISOLATE) {
+            cut = Cut.ISOLATED;
+            target = onLeader ? leader : follower;
+        } else {
+            // outbound from the leader, outbound from a follower, inbound to a follower, [inbound to the leader]
+            cut = oneWay < 2 ? Cut.OUTBOUND : Cut.INBOUND;
+            target = oneWay == 0 || oneWay == 3 ? leader : follower;
+        }
+        PeerNetwork network = cluster.network();
+        String what = String.format("partition: m%d %s, %s", target, cut.text, connections.text);
+        int[] majority = java.util.stream.IntStream.range(0, MEMBERS).filter(i -> i != target).toArray();
+        long start = System.nanoTime();
+        log("fault %d: %s%s, heal after %d ms", f, what, target == leader ? " (leader)" : "", hold);
+        cut.apply(network, target);
+        if (connections == Connections.RESET_AT_START) {
+            log("fault %d: %d peer connections of m%d reset", f, network.closeConnections(target), target);
+        }
+        Thread.sleep(hold);
+        long majorityBy = start + TimeUnit.MILLISECONDS.toNanos(MAJORITY_WAIT_MS);
+        if (awaitWritesThrough(majority, start, majorityBy)) {
+            log("fault %d: m%d and m%d acknowledged writes sent during the partition", f, majority[0], majority[1]);
+        } else {
+            String m = String.format("fault %d (%s%s, from %.3fs): m%d and m%d acknowledged no write sent after the "
+                            + "partition began within %d ms (last acknowledged writes sent at %s)", f, what,
+                    target == leader ? ", the leader" : "", secs(start), majority[0], majority[1], MAJORITY_WAIT_MS,
+                    sentAt());
+            log("%s", m);
+            v.add("10 availability", m + diagnose(cluster, f, "cut"));
+        }
+        network.heal();
+        if (connections == Connections.RESET_AT_HEAL) {
+            log("fault %d: healed; %d peer connections of m%d reset", f, network.closeConnections(target), target);
+        }
+        long healed = System.nanoTime();
+        faults.add(new Fault(f, what + ", " + (healed - start) / 1_000_000 + " ms", target, target == leader, start,
+                healed));
+        log("fault %d: healed after %d ms", f, (healed - start) / 1_000_000);
+        awaitRecovery(cluster, f, what, target == leader, healed, v);
+    }
+
+    /** Every member must acknowledge a write sent after a fault ended (check 10). */
+    private void awaitRecovery(ProcessCluster cluster, int f, String what, boolean leader, long ended, Violations v)
+            throws InterruptedException {
+        int[] all = java.util.stream.IntStream.range(0, MEMBERS).toArray();
+        if (awaitWritesThrough(all, ended, ended + TimeUnit.MILLISECONDS.toNanos(RECOVERY_WAIT_MS))) {
+            log("fault %d: every member acknowledged writes sent after it ended", f);
+        } else {
+            String m = String.format("fault %d (%s%s, ended at %.3fs): not every member acknowledged a write sent "
+                            + "after it ended within %d ms (last acknowledged writes sent at %s)", f, what,
+                    leader ? ", the leader" : "", secs(ended), RECOVERY_WAIT_MS, sentAt());
+            log("%s", m);
+            v.add("10 availability", m + diagnose(cluster, f, "after"));
+        }
+    }
+
+    /**
+     * What each member reports (revision, Raft index and applied index, term, leader), its latest
+     * write failure, and a thread dump of each member into the log directory (kept with the logs).
+     */
+    private String diagnose(ProcessCluster cluster, int f, String when) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < MEMBERS; i++) {
+            b.append("\n      m").append(i).append(": ");
+            try {
+                StatusResponse st = cluster.status(i, 3, TimeUnit.SECONDS);
+                b.append(String.format("rev %d, raft index %d, applied %d, term %d, leader %x",
+                        st.getHeader().getRevision(), st.getRaftIndex(), st.getRaftAppliedIndex(), st.getRaftTerm(),
+                        st.getLeader()));
+            } catch (StatusRuntimeException e) {
+                b.append("status failed: ").append(e.getStatus().getCode());
+            }
+            b.append("; last write failure: ").append(lastWriteError.get(i));
+            Path dump = dir.resolve("m" + i + "-threads-fault" + f + "-" + when + ".log");
+            try {
+                Process jstack = new ProcessBuilder("jstack", Long.toString(cluster.member(i).pid()))
+                        .redirectErrorStream(true).redirectOutput(dump.toFile()).start();
+                if (jstack.waitFor(30, TimeUnit.SECONDS)) {
+                    b.append("; threads in ").append(dump.getFileName());
+                } else {
+                    jstack.destroyForcibly();
+                }
+            } catch (java.io.IOException e) {
+                b.append("; no thread dump: ").append(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("writer-")) {
+                b.append("\n      ").append(t.getName()).append(" (").append(t.getState()).append("): ")
+                        .append(java.util.Arrays.stream(stack).limit(14).map(StackTraceElement::toString)
+                                .collect(Collectors.joining(" < ")));
+            }
+        });
+        String d = b.toString();
+        log("fault %d: %s", f, d);
+        return d;
+    }
+
+    /** Waits until each of {@code members} has acknowledged a write sent after {@code since}. */
+    private boolean awaitWritesThrough(int[] members, long since, long deadline) throws InterruptedException {
+        while (true) {
+            boolean all = true;
+            for (int m : members) {
+                all &= ackedSentAt.get(m) > since;
+            }
+            if (all) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private String sentAt() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < MEMBERS; i++) {
+            long t = ackedSentAt.get(i);
+            b.append(i == 0 ? "" : ", ").append("m").append(i).append(" ")
+                    .append(t == 0 ? "-" : String.format("%.3fs", secs(t)));
+        }
+        return b.toString();
     }
 
     /** Waits until every member reports the same current revision twice in a row; returns it. */

@@ -19,7 +19,7 @@ public final class EtchProcess implements AutoCloseable {
 
     private final List<String> args;
     private final Path log;
-    private Process process;
+    private volatile Process process;
     private volatile boolean paused;
 
     public EtchProcess(List<String> args, Path log) {

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 /**
  * A cluster of packaged members ({@code m0..m<n-1>}), each a separate {@link EtchProcess} on
  * loopback ports, with the faults a process test injects: SIGSTOP/SIGCONT, SIGKILL and a restart
- * on the same flags and data directory.
+ * on the same flags and data directory, and (started with {@link #startBehindProxies}) network
+ * partitions between members through {@link #network()}.
  */
 public final class ProcessCluster implements AutoCloseable {
 
@@ -27,6 +28,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final int[] restarts;
     /** Bumped on every kill: tells whether a member's state survived between two moments. */
     private final AtomicIntegerArray incarnations;
+    private PeerNetwork network;
 
     private ProcessCluster(Path dir, int[] clientPorts, List<List<String>> flags) {
         this.dir = dir;
@@ -43,41 +45,71 @@ public final class ProcessCluster implements AutoCloseable {
      */
     public static ProcessCluster start(Path dir, int n, String token, int heartbeatMs, int electionMs)
             throws InterruptedException {
-        int[] clientPorts = new int[n];
-        int[] peerPorts = new int[n];
+        int[] peerPorts = ports(n);
+        return create(dir, token, heartbeatMs, electionMs, peerPorts, peerPorts).startedAll();
+    }
+
+    /**
+     * As {@link #start}, with every member's peer traffic through a {@link PeerProxy}: each member
+     * listens for peers on one port ({@code --listen-peer-urls}) and advertises its proxy's
+     * ({@code --initial-advertise-peer-urls}, {@code --initial-cluster}), so that
+     * {@link #network()} can cut and heal the links between members.
+     */
+    public static ProcessCluster startBehindProxies(Path dir, int n, String token, int heartbeatMs, int electionMs)
+            throws InterruptedException, java.io.IOException {
+        int[] listenPorts = ports(n);
+        int[] advertisedPorts = ports(n);
+        ProcessCluster c = create(dir, token, heartbeatMs, electionMs, listenPorts, advertisedPorts);
+        c.network = new PeerNetwork(advertisedPorts, listenPorts, c::pid);
+        return c.startedAll();
+    }
+
+    private static int[] ports(int n) {
+        int[] ports = new int[n];
+        for (int i = 0; i < n; i++) {
+            ports[i] = EtchProcess.freePort();
+        }
+        return ports;
+    }
+
+    private static ProcessCluster create(Path dir, String token, int heartbeatMs, int electionMs, int[] listenPorts,
+                                         int[] advertisedPorts) {
+        int n = listenPorts.length;
+        int[] clientPorts = ports(n);
         StringBuilder cluster = new StringBuilder();
         for (int i = 0; i < n; i++) {
-            clientPorts[i] = EtchProcess.freePort();
-            peerPorts[i] = EtchProcess.freePort();
-            cluster.append(i == 0 ? "" : ",").append("m").append(i).append("=http://127.0.0.1:").append(peerPorts[i]);
+            cluster.append(i == 0 ? "" : ",").append("m").append(i).append("=http://127.0.0.1:").append(advertisedPorts[i]);
         }
         List<List<String>> flags = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String client = "http://127.0.0.1:" + clientPorts[i];
-            String peer = "http://127.0.0.1:" + peerPorts[i];
             flags.add(List.of("--name", "m" + i, "--data-dir", dir.resolve("m" + i).toString(),
                     "--listen-client-urls", client, "--advertise-client-urls", client,
-                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--listen-peer-urls", "http://127.0.0.1:" + listenPorts[i],
+                    "--initial-advertise-peer-urls", "http://127.0.0.1:" + advertisedPorts[i],
                     "--initial-cluster", cluster.toString(), "--initial-cluster-token", token,
                     "--heartbeat-interval", Integer.toString(heartbeatMs),
                     "--election-timeout", Integer.toString(electionMs)));
         }
-        ProcessCluster c = new ProcessCluster(dir, clientPorts, flags);
+        return new ProcessCluster(dir, clientPorts, flags);
+    }
+
+    private ProcessCluster startedAll() throws InterruptedException {
         try {
-            c.startAll();
+            startAll();
         } catch (RuntimeException | InterruptedException e) {
-            c.close();
+            close();
             throw e;
         }
-        return c;
+        return this;
     }
 
     private void startAll() throws InterruptedException {
         List<Thread> starters = new ArrayList<>();
         List<Throwable> failures = new ArrayList<>();
         for (int i = 0; i < members.length; i++) {
-            members[i] = new EtchProcess(flags.get(i), dir.resolve("m" + i + ".log"));
-            EtchProcess m = members[i];
+            EtchProcess m = new EtchProcess(flags.get(i), dir.resolve("m" + i + ".log"));
+            set(i, m);
             Thread t = new Thread(() -> {
                 try {
                     m.start();
@@ -150,8 +182,27 @@ public final class ProcessCluster implements AutoCloseable {
         if (members[i].isAlive()) {
             throw new IllegalStateException("m" + i + " is still running");
         }
-        members[i] = new EtchProcess(flags.get(i), dir.resolve("m" + i + "-restart" + (++restarts[i]) + ".log"));
-        members[i].start();
+        EtchProcess m = new EtchProcess(flags.get(i), dir.resolve("m" + i + "-restart" + (++restarts[i]) + ".log"));
+        set(i, m);
+        m.start();
+    }
+
+    private synchronized void set(int i, EtchProcess m) {
+        members[i] = m;
+    }
+
+    /** Member {@code i}'s process id, or -1 while it has no running process (the proxies ask). */
+    private synchronized long pid(int i) {
+        EtchProcess m = members[i];
+        return m == null || !m.isAlive() ? -1 : m.pid();
+    }
+
+    /** The peer links, when the cluster was started {@link #startBehindProxies behind proxies}. */
+    public PeerNetwork network() {
+        if (network == null) {
+            throw new IllegalStateException("not started behind peer proxies");
+        }
+        return network;
     }
 
     /**
@@ -192,9 +243,15 @@ public final class ProcessCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        for (EtchProcess m : members) {
-            if (m != null) {
-                m.close();
+        try {
+            for (EtchProcess m : members) {
+                if (m != null) {
+                    m.close();
+                }
+            }
+        } finally {
+            if (network != null) {
+                network.close();
             }
         }
     }
