@@ -89,7 +89,9 @@ public final class ProcessCluster implements AutoCloseable {
                     "--initial-advertise-peer-urls", "http://127.0.0.1:" + advertisedPorts[i],
                     "--initial-cluster", cluster.toString(), "--initial-cluster-token", token,
                     "--heartbeat-interval", Integer.toString(heartbeatMs),
-                    "--election-timeout", Integer.toString(electionMs)));
+                    "--election-timeout", Integer.toString(electionMs),
+                    // Snapshots and log purges happen during the tests' faults, not only after 10,000 entries.
+                    "--snapshot-count", "1000", "--snapshot-catchup-entries", "200"));
         }
         return new ProcessCluster(dir, clientPorts, flags);
     }
