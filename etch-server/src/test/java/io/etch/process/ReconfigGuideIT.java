@@ -51,8 +51,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <p>Ports 26100-26105 (client) and 26200-26205 (peer): below the ephemeral range, above etcd's e2e
  * suites (20000 and up, a few hundred) and {@code etch-bench}'s 23790/24790, and apart from
  * {@code TestPorts}' 10000-19999.
+ *
+ * <p>Runs only with {@code -Detch.reconfigGuide=true}: the Etch half takes over two minutes (most of
+ * it the 3,000 sequential 4 KB writes), more than the default suite can spend, and which member is
+ * removed as the leader depends on the election (the transcripts then differ without either server
+ * being wrong).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "etch.reconfigGuide", matches = "true")
 class ReconfigGuideIT {
 
     private static final Path ETCD35_BIN = Path.of(System.getProperty("user.home"), ".cache/etcd-e2e-3.5/bin");
