@@ -49,6 +49,7 @@ class WriteSenderTest {
         final Map<Long, CompletableFuture<RaftClientReply>> open = new ConcurrentHashMap<>();
         final List<RaftClientRequest> sent = new CopyOnWriteArrayList<>();
         volatile boolean failNextSynchronously;
+        final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
 
         RaftClientRpc rpc() {
             return (RaftClientRpc) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RaftClientRpc.class},
@@ -66,6 +67,12 @@ class WriteSenderTest {
                             }
                             f.whenComplete((v, e) -> open.remove(r.getCallId(), f));
                             return f;
+                        }
+                        if (method.getName().equals("handleException")) {
+                            // Ratis drops the connection: what was open on its stream fails.
+                            reconnects.incrementAndGet();
+                            open.values().forEach(f -> f.completeExceptionally(new java.io.IOException("closed")));
+                            return true;
                         }
                         return null;
                     });
@@ -89,10 +96,27 @@ class WriteSenderTest {
     void aLeaderSlowerThanOneAttemptIsWaitedOnNotAskedAgainOnTheSameStream() throws Exception {
         Transport t = new Transport();
         CompletableFuture<RaftClientReply> reply = sender(t).send(Message.valueOf("w"), 10_000);
-        // Several attempt timeouts pass while the leader has not answered.
-        Thread.sleep(450);
+        // Two attempt timeouts pass while the leader has not answered (fewer than a stall's three).
+        Thread.sleep(250);
         assertThat(t.sent).hasSize(1);
+        assertThat(t.reconnects).hasValue(0);
         t.answer(t.sent.get(0));
+        assertThat(reply.get(10, TimeUnit.SECONDS).getLogIndex()).isEqualTo(7);
+    }
+
+    @Test
+    void aStreamLeftUnansweredForAStallIsDialledAgainAndTheSameRequestSentAnew() throws Exception {
+        Transport t = new Transport();
+        CompletableFuture<RaftClientReply> reply = sender(t).send(Message.valueOf("w"), 10_000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.sent.size() < 2) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(t.reconnects.get()).isPositive();
+        assertThat(t.sent.get(1).getCallId()).isEqualTo(t.sent.get(0).getCallId());
+        assertThat(t.sent.get(1).getClientId()).isEqualTo(t.sent.get(0).getClientId());
+        t.answer(t.sent.get(1));
         assertThat(reply.get(10, TimeUnit.SECONDS).getLogIndex()).isEqualTo(7);
     }
 
