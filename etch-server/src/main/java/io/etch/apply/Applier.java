@@ -212,6 +212,11 @@ public final class Applier implements EntryApplier {
     }
 
     @Override
+    public long termAt(long index) {
+        return store.termAt(index);
+    }
+
+    @Override
     public long appliedIndex() {
         return store.appliedIndex();
     }

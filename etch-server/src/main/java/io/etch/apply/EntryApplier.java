@@ -20,6 +20,9 @@ public interface EntryApplier {
 
     long appliedIndex();
 
+    /** The term of the applied entry at {@code index}, kept after the Raft log dropped it; -1 if unknown. */
+    long termAt(long index);
+
     /** Makes everything applied so far durable on its own, so the Raft log before it may be dropped. */
     void flush();
 

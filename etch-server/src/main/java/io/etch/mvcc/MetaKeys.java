@@ -10,6 +10,8 @@ final class MetaKeys {
     static final byte[] SCHEDULED_COMPACT = bytes("mvcc/scheduledCompactRev");
     /** Revision of the last compaction whose physical deletion has finished (8 bytes). */
     static final byte[] FINISHED_COMPACT = bytes("mvcc/finishedCompactRev");
+    /** First applied index of each Raft term ({@link TermStarts}): 16 bytes a term. */
+    static final byte[] TERM_STARTS = bytes("mvcc/termStarts");
 
     private MetaKeys() {
     }

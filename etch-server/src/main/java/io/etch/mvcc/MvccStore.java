@@ -46,6 +46,7 @@ public final class MvccStore implements AutoCloseable {
     /** Replaced with the index when the store is restored from another member's checkpoint. */
     private volatile Compactor compactor;
     private volatile State state;
+    private volatile TermStarts termStarts;
     private volatile RevisionListener listener;
     private final AtomicReference<WriteTxn> openTxn = new AtomicReference<>();
     private volatile CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
@@ -53,6 +54,7 @@ public final class MvccStore implements AutoCloseable {
     private MvccStore(Backend backend, State state) {
         this.backend = backend;
         this.state = state;
+        this.termStarts = TermStarts.decode(backend.get(Backend.Column.META, MetaKeys.TERM_STARTS));
         this.compactor = new Compactor(backend, state.index);
     }
 
@@ -137,6 +139,7 @@ public final class MvccStore implements AutoCloseable {
         Loaded loaded = load(backend);
         compactor = new Compactor(backend, loaded.state.index);
         state = loaded.state;
+        termStarts = TermStarts.decode(backend.get(Backend.Column.META, MetaKeys.TERM_STARTS));
         resumeCompaction(loaded.resume);
         LOG.info("restored mvcc store from a checkpoint revision {} -> {}", before, loaded.state.currentRev);
         RevisionListener l = listener;
@@ -168,6 +171,17 @@ public final class MvccStore implements AutoCloseable {
     /** Raft index of the last applied entry, 0 initially. */
     public long appliedIndex() {
         return state.appliedIndex;
+    }
+
+    /**
+     * The Raft term of the applied entry at {@code index}, also after the Raft log dropped it;
+     * -1 when not applied yet or older than the recorded terms (a store written before they were).
+     */
+    public long termAt(long index) {
+        if (index > state.appliedIndex || index <= 0) {
+            return -1;
+        }
+        return termStarts.termAt(index);
     }
 
     public long dbSize() {
@@ -399,10 +413,15 @@ public final class MvccStore implements AutoCloseable {
                 backend.put(batch, Backend.Column.KV, key, c.kv().toByteArray());
             }
             backend.put(batch, Backend.Column.META, MetaKeys.APPLIED, MetaKeys.encodeApplied(term, appliedIndex));
+            TermStarts starts = termStarts.with(term, appliedIndex);
+            if (starts != termStarts) {
+                backend.put(batch, Backend.Column.META, MetaKeys.TERM_STARTS, starts.encode());
+            }
             if (compacting) {
                 backend.put(batch, Backend.Column.META, MetaKeys.SCHEDULED_COMPACT, MetaKeys.encodeLong(compactRev));
             }
             backend.write(batch);
+            termStarts = starts;
 
             State before = state;
             long newCompact = compacting ? compactRev : before.compactMainRev;

@@ -77,6 +77,14 @@ final class EtchStateMachine extends BaseStateMachine {
         getLifeCycle().startAndTransition(() -> { });
     }
 
+    /**
+     * The term of the applied entry at {@code index} (-1 if unknown), for a leader whose log no
+     * longer holds it ({@link PromptCommitRpc}).
+     */
+    long appliedTermAt(long index) {
+        return applier.termAt(index);
+    }
+
     @Override
     public StateMachineStorage getStateMachineStorage() {
         return storage;

@@ -1,22 +1,30 @@
 package io.etch.raft;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.grpc.client.GrpcClientRpc;
+import org.apache.ratis.grpc.server.GrpcLogAppender;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.grpc.server.GrpcServicesImpl;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.grpc.server.GrpcLogAppender;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.rpc.RpcFactory;
 import org.apache.ratis.rpc.RpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.leader.FollowerInfo;
 import org.apache.ratis.server.leader.LeaderState;
 import org.apache.ratis.server.leader.LogAppender;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.raftlog.RaftLogIOException;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ratis' gRPC transport, with two changes to the leader's log appenders, so that Raft timing means
@@ -96,6 +104,9 @@ public final class PromptCommitRpc implements RpcType {
     }
 
     private static final class Appender extends GrpcLogAppender {
+        private static final Logger LOG = LoggerFactory.getLogger(PromptCommitRpc.class);
+        private static final int MAX_ENTRIES = 64;
+        private static final long MAX_BYTES = 1 << 20;
         /** The highest commit index already sent in an otherwise empty append. */
         private long commitSent;
         private final long heartbeatMillis;
@@ -126,6 +137,12 @@ public final class PromptCommitRpc implements RpcType {
         }
 
         private AppendEntriesRequestProto newRequest(long callId, boolean heartbeat) throws RaftLogIOException {
+            if (!heartbeat) {
+                AppendEntriesRequestProto across = acrossPurgedPrevious(callId);
+                if (across != null) {
+                    return across;
+                }
+            }
             AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
             if (request != null || heartbeat) {
                 return request;
@@ -136,6 +153,52 @@ public final class PromptCommitRpc implements RpcType {
             }
             commitSent = committed;
             return super.newAppendEntriesRequest(callId, true);
+        }
+
+        /**
+         * Entries for a follower whose log ends just before the leader's first remaining entry.
+         * Ratis names the entry before them by its term (Raft's log matching check), which went
+         * with the purged segment unless it is the snapshot's; it then throws, and the appender
+         * stops for good: the follower never catches up. That is the usual case after a leader is
+         * killed, as its log ends where the new leader's term, and its first segment, begins. The
+         * state machine keeps the term of every applied entry, and the request is built with it.
+         * Null when Ratis can build the request itself.
+         */
+        private AppendEntriesRequestProto acrossPurgedPrevious(long callId) throws RaftLogIOException {
+            FollowerInfo follower = getFollower();
+            RaftLog log = getRaftLog();
+            long next = follower.getNextIndex();
+            long end = log.getNextIndex();
+            if (next <= RaftLog.LEAST_VALID_LOG_INDEX || next != log.getStartIndex() || next >= end
+                    || follower.getSnapshotIndex() + 1 == next || log.getTermIndex(next - 1) != null) {
+                return null;
+            }
+            SnapshotInfo snapshot = getServer().getStateMachine().getLatestSnapshot();
+            if (snapshot != null && snapshot.getIndex() == next - 1) {
+                return null;
+            }
+            long term = getServer().getStateMachine() instanceof EtchStateMachine sm ? sm.appliedTermAt(next - 1) : -1;
+            if (term < 0) {
+                // Not recorded (a store older than the record): the follower is offered a snapshot.
+                LOG.warn("{}: the term of entry {} before the log's start is unknown; offering {} a snapshot",
+                        getServer().getMemberId(), next - 1, getFollowerId());
+                follower.setNextIndex(next - 1);
+                return super.newAppendEntriesRequest(callId, true);
+            }
+            List<LogEntryProto> entries = new ArrayList<>();
+            long bytes = 0;
+            try {
+                for (long i = next; i < end && entries.size() < MAX_ENTRIES && bytes < MAX_BYTES; i++) {
+                    LogEntryProto entry = log.get(i);
+                    entries.add(entry);
+                    bytes += entry.getSerializedSize();
+                }
+            } catch (RaftLogIOException purgedMeanwhile) {
+                // The next round finds the new start.
+                return super.newAppendEntriesRequest(callId, true);
+            }
+            return getLeaderState().newAppendEntriesRequestProto(follower, entries,
+                    TermIndex.valueOf(term, next - 1), callId);
         }
 
         /** Appends are nearly all a member sends its peers: counted as etcd's peer sent bytes, by follower. */

@@ -209,11 +209,25 @@ public final class EtchServer implements AutoCloseable {
     }
 
     private void awaitReadiness() {
+        long now = System.nanoTime();
+        awaitReadiness(now, now);
+    }
+
+    /** Retried every 100 ms; says every 5 s what it waits for, so a member that cannot start says why. */
+    private void awaitReadiness(long since, long lastSaid) {
         readinessBarrier().whenComplete((ok, error) -> {
             if (error == null) {
                 ready.complete(null);
             } else if (!timers.isShutdown()) {
-                timers.schedule(this::awaitReadiness, 100, TimeUnit.MILLISECONDS);
+                long now = System.nanoTime();
+                boolean say = now - lastSaid >= TimeUnit.SECONDS.toNanos(5);
+                if (say) {
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    log.warn("not ready to serve clients after {} s: waiting to catch up with the leader ({})",
+                            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since), cause.toString());
+                }
+                timers.schedule(() -> awaitReadiness(since, say ? now : lastSaid), 100, TimeUnit.MILLISECONDS);
             }
         });
     }

@@ -72,6 +72,28 @@ class MvccRestartTest {
         assertThat(t.store().appliedIndex()).isEqualTo(42);
     }
 
+    /** A leader names the term of an entry its Raft log purged from this record. */
+    @Test
+    void termOfEveryAppliedEntrySurvives() {
+        long[][] termIndex = {{2, 5}, {2, 6}, {2, 7}, {4, 8}, {4, 9}, {7, 10}};
+        for (long[] ti : termIndex) {
+            try (WriteTxn txn = t.store().begin()) {
+                txn.commit(ti[0], ti[1]);
+            }
+        }
+        t.restart();
+        MvccStore store = t.store();
+        assertThat(store.termAt(4)).as("before the first recorded term").isEqualTo(-1);
+        for (long[] ti : termIndex) {
+            assertThat(store.termAt(ti[1])).as("term of %d", ti[1]).isEqualTo(ti[0]);
+        }
+        assertThat(store.termAt(11)).as("not applied yet").isEqualTo(-1);
+        try (WriteTxn txn = store.begin()) {
+            txn.commit(7, 11);
+        }
+        assertThat(store.termAt(11)).isEqualTo(7);
+    }
+
     @Test
     void compactedRevisionSurvives() {
         t.put("a", "1");

@@ -56,6 +56,11 @@ class EtchStateMachineTest {
         }
 
         @Override
+        public long termAt(long index) {
+            return -1;
+        }
+
+        @Override
         public void flush() {
         }
 

@@ -171,6 +171,34 @@ class SnapshotCatchUpTest {
         assertThat(server(lagging).metrics().snapshotsReceived.sum()).isZero(); // the restarted member needed none
     }
 
+    /**
+     * A leader's log ends where its successor's term begins, and so does a log segment of the
+     * successor. Once the successor purged the segments before, Raft's check of the entry before
+     * its first one needs a term its log no longer holds: the old leader still catches up from the
+     * log, without a snapshot.
+     */
+    @Test
+    void aStoppedLeaderCatchesUpFromTheLogWhereItsSuccessorsTermBegins() throws Exception {
+        cluster = EtchCluster.startWithSnapshots(3, SMALL);
+        int old = cluster.leaderIndex();
+        write(old, "early/", 200);
+        // Idle, the leader has applied its whole log; stopped as by a crash, it hands nothing over
+        // and hears nothing of the next term.
+        long lastOfItsLog = server(old).status().getRaftAppliedIndex();
+        cluster.stop(old);
+        untilPasses(Duration.ofSeconds(30), () -> assertThat(cluster.leaderIndex()).isNotIn(-1, old));
+        int successor = cluster.leaderIndex();
+
+        writeUntilPurgedPast(successor, lastOfItsLog);
+        assertThat(server(successor).raftLogStartIndex()).as("successor's first log index, at its term's start")
+                .isEqualTo(lastOfItsLog + 1);
+
+        cluster.restart(old);
+        write(successor, "after/", 50);
+        assertConverged();
+        assertThat(server(old).metrics().snapshotsReceived.sum()).as("snapshots the old leader needed").isZero();
+    }
+
     @Test
     void aDeadMemberIsReplacedByANewOneThatStartsFromTheLeadersStore() throws Exception {
         cluster = EtchCluster.startWithSnapshots(3, SMALL,
