@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,8 +122,15 @@ public final class EtchMain {
             metricsListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
         EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners);
-        // etcd exits 0 after it stopped because it was removed from the cluster.
-        member.stopped().thenRun(() -> System.exit(0));
+        // etcd exits 0 after it stopped because it was removed from the cluster. Not when a signal
+        // stopped it: the stop then runs in the shutdown hook, where System.exit blocks for ever
+        // (the JVM waits for the hook that waits to exit), and the process never ended.
+        AtomicBoolean signalled = new AtomicBoolean();
+        member.stopped().thenRun(() -> {
+            if (!signalled.get()) {
+                System.exit(0);
+            }
+        });
         for (String url : clientUrls(config)) {
             if (url.startsWith("https:")) {
                 log.info("serving client traffic securely; address={}", hostPort(url));
@@ -137,6 +145,7 @@ public final class EtchMain {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            signalled.set(true);
             log.info("received signal; shutting down member {}", EtchServer.hex(settings.memberId()));
             try {
                 member.stopGracefully();

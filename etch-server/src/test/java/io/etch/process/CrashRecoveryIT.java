@@ -29,6 +29,27 @@ class CrashRecoveryIT {
     @TempDir
     Path dir;
 
+    /** A supervisor's SIGTERM: the member stops cleanly, exits 0 (etcd's supervisors expect it) and keeps its data. */
+    @Test
+    void aTerminatedMemberExitsZeroAndKeepsItsData() throws Exception {
+        EtchProcess.SingleMember member = EtchProcess.SingleMember.at("stop", dir.resolve("data"));
+        ByteSequence key = ByteSequence.from("/stop/key", UTF_8);
+        try (EtchProcess etch = new EtchProcess(member.flags(), dir.resolve("etch.log"));
+             Client c = Client.builder().endpoints(member.clientUrl()).build()) {
+            etch.start();
+            c.getKVClient().put(key, ByteSequence.from("v", UTF_8)).get(10, TimeUnit.SECONDS);
+            assertThat(etch.terminate()).as("exit code after SIGTERM").isZero();
+        }
+        assertThat(Files.readString(dir.resolve("etch.log"))).contains("received signal; shutting down member");
+        try (EtchProcess etch = new EtchProcess(member.flags(), dir.resolve("etch-restarted.log"));
+             Client c = Client.builder().endpoints(member.clientUrl()).build()) {
+            etch.start();
+            var got = c.getKVClient().get(key).get(10, TimeUnit.SECONDS);
+            assertThat(got.getKvs()).singleElement().satisfies(kv -> assertThat(kv.getValue().toString(UTF_8)).isEqualTo("v"));
+            assertThat(etch.terminate()).isZero();
+        }
+    }
+
     @Test
     void acknowledgedWritesSurviveKillNine() throws Exception {
         EtchProcess.SingleMember member = EtchProcess.SingleMember.at("crash", dir.resolve("data"));

@@ -1,14 +1,11 @@
 package io.etch.process;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,27 +57,37 @@ public final class EtchProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(repositoryRoot().resolve("bin").resolve("etch").toString());
         command.addAll(args);
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CountDownLatch published = new CountDownLatch(1);
-        Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    Files.writeString(log, line + "\n", StandardCharsets.UTF_8,
-                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-                    if (line.contains("ready to serve client requests")) {
-                        published.countDown();
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process went away
+        // Straight into the file: a pipe read by a thread here lost what the server wrote as it
+        // exited (the JDK closes the pipe under a reader when the process ends).
+        long from = Files.exists(log) ? Files.size(log) : 0;
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!logSince(from).contains("ready to serve client requests")) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IllegalStateException("etch did not become ready" + (process.isAlive() ? "" : " (it exited)")
+                        + "; log: " + logSince(from));
             }
-        }, "etch-process-log");
-        pump.setDaemon(true);
-        pump.start();
-        if (!published.await(120, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("etch did not become ready; log: " + Files.readString(log));
+            Thread.sleep(50);
         }
+    }
+
+    /**
+     * SIGTERM, as a supervisor stops it, and the exit code once it ended by itself; fails if it is
+     * still running after a minute (it once never exited: see EtchMain's shutdown hook).
+     */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("etch did not exit within a minute of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    private String logSince(long offset) throws IOException {
+        byte[] all = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                StandardCharsets.UTF_8);
     }
 
     /** SIGKILL: no shutdown hook, no flush. Works on a paused process too. */
