@@ -133,7 +133,7 @@ public final class RaftNode implements AutoCloseable {
         this.writeClient = newClient(settings);
         long election = settings.election().toMillis();
         this.writes = new WriteSender(server, group.getGroupId(), selfPeer, writeClient.getClientRpc(),
-                this::knownLeader, timer, completions, Math.max(election, 200), Math.max(10, settings.heartbeat().toMillis() / 2));
+                id -> division().getRaftConf().getPeer(id), this::knownLeader, timer, completions, Math.max(election, 200), Math.max(10, settings.heartbeat().toMillis() / 2));
         this.proposals = new ProposalQueue(this::proposeEntry, MAX_PROPOSALS_IN_FLIGHT);
         this.reads = new ReadIndexRounds(this::readIndexRound);
         RatisMetricsBridge.register(settings.selfId(), metrics);

@@ -1,6 +1,7 @@
 package io.etch.raft;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClientRpc;
 import org.apache.ratis.protocol.ClientId;
@@ -18,6 +20,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -48,6 +51,7 @@ final class WriteSender {
     private final RaftGroupId groupId;
     private final RaftPeerId self;
     private final RaftClientRpc rpc;
+    private final Function<RaftPeerId, RaftPeer> peers;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final Supplier<RaftPeerId> leader;
@@ -58,10 +62,12 @@ final class WriteSender {
     /** When this member last dropped its connection to each peer (see {@link #reconnect}). */
     private final Map<RaftPeerId, Long> lastReconnect = new ConcurrentHashMap<>();
 
+    /** {@code peers}: the member of the current configuration with an id, with its address; or null. */
     WriteSender(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClientRpc rpc,
-                Supplier<RaftPeerId> leader, ScheduledExecutorService timer, Executor callbacks,
-                long attemptMillis, long retryMillis) {
+                Function<RaftPeerId, RaftPeer> peers, Supplier<RaftPeerId> leader, ScheduledExecutorService timer,
+                Executor callbacks, long attemptMillis, long retryMillis) {
         this.server = server;
+        this.peers = peers;
         this.groupId = groupId;
         this.self = self;
         this.rpc = rpc;
@@ -70,6 +76,18 @@ final class WriteSender {
         this.callbacks = callbacks;
         this.attemptMillis = attemptMillis;
         this.retryMillis = retryMillis;
+    }
+
+    /**
+     * The transport knows the peers of the configuration it was built with; a member added at run
+     * time that became leader was unknown to it ("Server ... not found"), and every write this
+     * member forwarded failed until it restarted. Idempotent and cheap: a map lookup.
+     */
+    private void knowPeer(RaftPeerId target) {
+        RaftPeer peer = peers.apply(target);
+        if (peer != null) {
+            rpc.addRaftPeers(List.of(peer));
+        }
     }
 
     /**
@@ -165,7 +183,12 @@ final class WriteSender {
             if (o == null || o.reply().isDone()) {
                 CompletableFuture<RaftClientReply> reply;
                 try {
-                    reply = target.equals(self) ? server.submitClientRequestAsync(request) : rpc.sendRequestAsyncUnordered(request);
+                    if (target.equals(self)) {
+                        reply = server.submitClientRequestAsync(request);
+                    } else {
+                        knowPeer(target);
+                        reply = rpc.sendRequestAsyncUnordered(request);
+                    }
                 } catch (IOException | RuntimeException e) {
                     // A send that cannot even start counts as a failed attempt: ask again later.
                     reply = CompletableFuture.failedFuture(e);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.LifeCycle;
@@ -50,12 +52,23 @@ class WriteSenderTest {
         final List<RaftClientRequest> sent = new CopyOnWriteArrayList<>();
         volatile boolean failNextSynchronously;
         final java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
+        /** Peers the transport can reach, as Ratis' proxy map holds them. */
+        final Set<RaftPeerId> known = ConcurrentHashMap.newKeySet();
 
         RaftClientRpc rpc() {
             return (RaftClientRpc) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RaftClientRpc.class},
                     (proxy, method, args) -> {
+                        if (method.getName().equals("addRaftPeers")) {
+                            for (Object peer : (java.util.Collection<?>) args[0]) {
+                                known.add(((RaftPeer) peer).getId());
+                            }
+                            return null;
+                        }
                         if (method.getName().equals("sendRequestAsyncUnordered")) {
                             RaftClientRequest r = (RaftClientRequest) args[0];
+                            if (!known.contains(r.getServerId())) {
+                                throw new NullPointerException("Server " + r.getServerId() + " not found");
+                            }
                             sent.add(r);
                             if (failNextSynchronously) {
                                 failNextSynchronously = false;
@@ -88,8 +101,26 @@ class WriteSenderTest {
                 (proxy, method, args) -> method.getName().equals("getLifeCycleState") ? LifeCycle.State.RUNNING : null);
     }
 
+    private static void untilSent(Transport t, int n) throws InterruptedException {
+        for (int i = 0; i < 500 && t.sent.size() < n; i++) {
+            Thread.sleep(10);
+        }
+    }
+
     private WriteSender sender(Transport t) {
-        return new WriteSender(runningServer(), GROUP, SELF, t.rpc(), () -> LEADER, timer, callbacks, 100, 10);
+        return new WriteSender(runningServer(), GROUP, SELF, t.rpc(),
+                id -> RaftPeer.newBuilder().setId(id).setAddress("127.0.0.1:1").build(), () -> LEADER, timer, callbacks, 100, 10);
+    }
+
+    /** The transport was built with the bootstrap members; a leader added later is made known to it first. */
+    @Test
+    void aLeaderAddedAfterTheTransportWasBuiltIsReached() throws Exception {
+        Transport t = new Transport();
+        CompletableFuture<RaftClientReply> reply = sender(t).send(Message.valueOf("w"), 10_000);
+        untilSent(t, 1);
+        assertThat(t.known).containsExactly(LEADER);
+        t.answer(t.sent.get(0));
+        assertThat(reply.get(10, TimeUnit.SECONDS).getLogIndex()).isEqualTo(7);
     }
 
     @Test
