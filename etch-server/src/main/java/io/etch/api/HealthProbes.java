@@ -1,6 +1,8 @@
 package io.etch.api;
 
 import com.google.protobuf.ByteString;
+import io.etch.api.etcdserverpb.AlarmMember;
+import io.etch.api.etcdserverpb.AlarmType;
 import io.etch.auth.AuthInfo;
 import io.etch.api.etcdserverpb.RangeRequest;
 import io.etch.errors.EtchException;
@@ -42,7 +44,16 @@ final class HealthProbes {
 
     /** etcd's /health: {"health":"true|false","reason":"..."}. */
     CompletableFuture<Answer> health(boolean serializable, Set<String> excludedAlarms) {
-        // Etch raises no alarms yet (no quota, no corruption check), so there is none to report or exclude.
+        for (AlarmMember a : server.alarms()) {
+            if (!excludedAlarms.contains(a.getAlarm().name())) {
+                String reason = switch (a.getAlarm()) {
+                    case NOSPACE -> "ALARM NOSPACE";
+                    case CORRUPT -> "ALARM CORRUPT";
+                    default -> "ALARM UNKNOWN";
+                };
+                return CompletableFuture.completedFuture(count(new Answer(false, json(false, reason))));
+            }
+        }
         if (!serializable && !server.hasLeader()) {
             return CompletableFuture.completedFuture(count(new Answer(false, json(false, "RAFT NO LEADER"))));
         }
@@ -102,8 +113,9 @@ final class HealthProbes {
     /** Runs one check: null when it passed, else why it failed. */
     private CompletableFuture<String> run(String check) {
         return switch (check) {
-            // A CORRUPT alarm would fail it; Etch does not raise one yet.
-            case DATA_CORRUPTION -> CompletableFuture.completedFuture(null);
+            case DATA_CORRUPTION -> CompletableFuture.completedFuture(
+                    server.alarms().stream().anyMatch(a -> a.getAlarm() == AlarmType.CORRUPT)
+                            ? "alarm activated: CORRUPT" : null);
             case SERIALIZABLE_READ -> read(true).handle((v, e) -> e == null ? null : message(e));
             case LINEARIZABLE_READ -> server.hasLeader()
                     ? read(false).handle((v, e) -> e == null ? null : message(e))

@@ -2,7 +2,13 @@ package io.etch.api;
 
 import io.etch.api.etcdserverpb.AlarmRequest;
 import io.etch.api.etcdserverpb.AlarmResponse;
+import io.etch.api.etcdserverpb.DefragmentRequest;
+import io.etch.api.etcdserverpb.DefragmentResponse;
+import io.etch.api.etcdserverpb.DowngradeRequest;
+import io.etch.api.etcdserverpb.DowngradeResponse;
 import io.etch.api.etcdserverpb.HashKVRequest;
+import io.etch.api.etcdserverpb.HashRequest;
+import io.etch.api.etcdserverpb.HashResponse;
 import io.etch.api.etcdserverpb.HashKVResponse;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
 import io.etch.api.etcdserverpb.MoveLeaderRequest;
@@ -17,7 +23,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** etcd's Maintenance service. Calls not listed here answer UNIMPLEMENTED until they are built. */
+/** etcd's Maintenance service. Snapshot, not listed here, answers UNIMPLEMENTED until it is built. */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
     private final EtchServer server;
@@ -27,9 +33,9 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     }
 
     /**
-     * Etch raises no alarms yet (it does not enforce --quota-backend-bytes or check hashes), so the
-     * alarm list is empty and disarming finds nothing to clear; both answer as etcd does then.
-     * Raising an alarm by hand is refused until the alarm store exists.
+     * etcd's Alarm: listing needs a user once auth is on, raising and clearing the root role; the
+     * alarms themselves are raised by members (NOSPACE when the quota is reached) and cleared by
+     * {@code etcdctl alarm disarm}.
      */
     @Override
     public void alarm(AlarmRequest request, StreamObserver<AlarmResponse> observer) {
@@ -39,12 +45,34 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             } else {
                 server.auth().checkAdmin(Callers.who(server));
             }
-            if (request.getAction() == AlarmRequest.AlarmAction.ACTIVATE) {
-                throw io.grpc.Status.UNIMPLEMENTED.withDescription("raising alarms by request is not supported by Etch yet")
-                        .asRuntimeException();
-            }
-            return CompletableFuture.completedFuture(AlarmResponse.newBuilder()
-                    .setHeader(server.header(server.currentRevision())).build());
+            return server.alarm(Callers.who(server), request);
+        });
+    }
+
+    /** etcd's Defragment, for the root role once auth is on; see {@link EtchServer#defragment}. */
+    @Override
+    public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
+        GrpcErrors.reply(observer, () -> {
+            server.auth().checkAdmin(Callers.who(server));
+            return server.defragment().thenApply(v -> DefragmentResponse.getDefaultInstance());
+        });
+    }
+
+    /** etcd's Hash, for the root role once auth is on; see {@link EtchServer#hash}. */
+    @Override
+    public void hash(HashRequest request, StreamObserver<HashResponse> observer) {
+        GrpcErrors.reply(observer, () -> {
+            server.auth().checkAdmin(Callers.who(server));
+            return CompletableFuture.supplyAsync(server::hash);
+        });
+    }
+
+    /** etcd's Downgrade, for the root role once auth is on; see {@link EtchServer#downgrade}. */
+    @Override
+    public void downgrade(DowngradeRequest request, StreamObserver<DowngradeResponse> observer) {
+        GrpcErrors.reply(observer, () -> {
+            server.auth().checkAdmin(Callers.who(server));
+            return server.downgrade(request);
         });
     }
 

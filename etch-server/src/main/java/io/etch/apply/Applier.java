@@ -1,5 +1,7 @@
 package io.etch.apply;
 
+import io.etch.alarm.AlarmStore;
+import io.etch.api.etcdserverpb.AlarmType;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.ResponseHeader;
 import io.etch.api.raftpb.RaftEntry;
@@ -43,17 +45,19 @@ public final class Applier implements EntryApplier {
     private final AuthApplier authChanges;
     private final AuthStore auth;
     private final MemberStore members;
+    private final AlarmStore alarms;
     private final RequestPermissions permissions;
 
     public Applier(Backend backend, MvccStore store, Lessor lessor) {
         this(backend, store, lessor, AuthStore.open(backend, new SimpleTokens(300, System::nanoTime)),
-                MemberStore.open(backend), EtchMetrics.unscraped());
+                MemberStore.open(backend), AlarmStore.open(backend), EtchMetrics.unscraped());
     }
 
     public Applier(Backend backend, MvccStore store, Lessor lessor, AuthStore auth, MemberStore members,
-            EtchMetrics metrics) {
+            AlarmStore alarms, EtchMetrics metrics) {
         this.metrics = metrics;
         this.members = members;
+        this.alarms = alarms;
         this.authChanges = new AuthApplier(auth);
         this.auth = auth;
         this.permissions = new RequestPermissions(auth, lessor);
@@ -96,6 +100,7 @@ public final class Applier implements EntryApplier {
                     ? new AuthInfo(entry.getHeader().getUsername(), entry.getHeader().getAuthRevision())
                     : AuthInfo.MEMBER;
             checkPermission(entry, who);
+            checkAlarms(entry);
             reply = AuthApplier.isAuthChange(entry.getRequestCase())
                     ? authChanges.apply(txn, entry, who, index)
                     : switch (entry.getRequestCase()) {
@@ -115,6 +120,7 @@ public final class Applier implements EntryApplier {
                     members.apply(txn.batch(), entry.getMemberChange());
                     yield RaftReply.newBuilder().setMemberChange(entry.getMemberChange()).build();
                 }
+                case ALARM -> RaftReply.newBuilder().setAlarm(alarms.apply(txn.batch(), entry.getAlarm())).build();
                 // Members propose flat batches only.
                 default -> RaftReply.newBuilder().setError("INTERNAL").build();
             };
@@ -153,12 +159,38 @@ public final class Applier implements EntryApplier {
             case LEASE_GRANT, COMPACTION -> permissions.requireUser(who);
             // Only members propose these (a client's membership change is checked by the API and
             // proposed by the leader); no client request becomes this entry.
+            case ALARM -> auth.checkAdmin(who);
             case MEMBER_ATTRIBUTES, MEMBER_CHANGE -> {
                 if (!who.equals(AuthInfo.MEMBER)) {
                     throw EtcdError.PERMISSION_DENIED.exception();
                 }
             }
             default -> { }
+        }
+    }
+
+    /**
+     * etcd's capped and corrupt appliers: with a NOSPACE alarm raised anywhere, requests that add
+     * data (a put, a txn that may put, a lease grant) are refused, while deletes, compaction and
+     * revokes still free space; with a CORRUPT alarm, every change is refused. Decided from the
+     * alarms at this point of the log, so all members refuse alike.
+     */
+    private void checkAlarms(RaftEntry entry) {
+        if (alarms.isRaised(AlarmType.CORRUPT)) {
+            switch (entry.getRequestCase()) {
+                case PUT, DELETE_RANGE, TXN, COMPACTION, LEASE_GRANT, LEASE_REVOKE -> throw EtcdError.CORRUPT.exception();
+                default -> { }
+            }
+        }
+        if (alarms.isRaised(AlarmType.NOSPACE)) {
+            boolean adds = switch (entry.getRequestCase()) {
+                case PUT, LEASE_GRANT -> true;
+                case TXN -> QuotaCost.of(entry.getTxn()) > 0;
+                default -> false;
+            };
+            if (adds) {
+                throw EtcdError.NO_SPACE.exception();
+            }
         }
     }
 
@@ -245,6 +277,7 @@ public final class Applier implements EntryApplier {
         lessor.restore(store, System.nanoTime());
         auth.restore();
         members.restore();
+        alarms.restore();
         // Clients waiting for a physical compaction this member will not run: the checkpoint's
         // store has it done, or runs it on its own (resumed by the restore).
         physicallyCompacted = Math.max(physicallyCompacted, store.compactedRevision());

@@ -127,19 +127,12 @@ final class FlagSupport {
         return warnings;
     }
 
-    /**
-     * --quota-backend-bytes is read as etcd reads it (0: 2 GiB, negative: no quota, above 8 GiB: etcd's
-     * warning) and reported by Status, but not enforced yet: no write is refused for space.
-     */
+    /** --quota-backend-bytes is read as etcd reads it: 0 means 2 GiB, negative no quota, above 8 GiB a warning. */
     private static void quota(EtchConfig c, List<String> warnings) {
         long quota = c.quotaBackendBytes();
         if (quota > EtchConfig.MAX_QUOTA_BACKEND_BYTES) {
             warnings.add("quota exceeds the maximum value quota-size-bytes=" + quota + " quota-maximum-size-bytes="
                     + EtchConfig.MAX_QUOTA_BACKEND_BYTES);
-        }
-        if (quota > 0) {
-            warnings.add("Etch does not enforce --quota-backend-bytes=" + quota
-                    + " yet: it reports it in Status but raises no NOSPACE alarm and refuses no write");
         }
     }
 

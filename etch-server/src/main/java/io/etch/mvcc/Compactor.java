@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,12 +28,15 @@ final class Compactor implements AutoCloseable {
 
     private final Backend backend;
     private final TreeIndex index;
+    /** The store's count of stored bytes, lowered once each batch of deletions is written. */
+    private final AtomicLong storedBytes;
     private final ExecutorService executor;
     private volatile boolean closed;
 
-    Compactor(Backend backend, TreeIndex index) {
+    Compactor(Backend backend, TreeIndex index, AtomicLong storedBytes) {
         this.backend = backend;
         this.index = index;
+        this.storedBytes = storedBytes;
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "etch-mvcc-compactor");
             t.setDaemon(true);
@@ -68,6 +72,7 @@ final class Compactor implements AutoCloseable {
                     }
                     if (wb.count() > 0) {
                         backend.write(wb);
+                        storedBytes.addAndGet(-batch.deletedBytes);
                     }
                     if (last) {
                         break;
@@ -87,13 +92,14 @@ final class Compactor implements AutoCloseable {
         }
     }
 
-    private record Batch(WriteBatch deletes, int scanned, long deleteCount, byte[] lastKey) {
+    private record Batch(WriteBatch deletes, int scanned, long deleteCount, long deletedBytes, byte[] lastKey) {
     }
 
     private Batch nextBatch(byte[] from, byte[] end) {
         WriteBatch wb = new WriteBatch();
         int[] scanned = {0};
         long[] deletes = {0};
+        long[] bytes = {0};
         byte[][] lastKey = {null};
         backend.forEach(Backend.Column.KV, from, end, (k, v) -> {
             scanned[0]++;
@@ -101,10 +107,11 @@ final class Compactor implements AutoCloseable {
             if (!kept(k, v)) {
                 backend.delete(wb, Backend.Column.KV, k);
                 deletes[0]++;
+                bytes[0] += k.length + v.length;
             }
             return scanned[0] < BATCH_LIMIT;
         });
-        return new Batch(wb, scanned[0], deletes[0], lastKey[0]);
+        return new Batch(wb, scanned[0], deletes[0], bytes[0], lastKey[0]);
     }
 
     private boolean kept(byte[] revKey, byte[] value) {

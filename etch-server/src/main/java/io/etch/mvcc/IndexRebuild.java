@@ -21,8 +21,11 @@ final class IndexRebuild {
     private record Batch(byte[][] entries, int n) {
     }
 
-    /** The keys' indexes, still to be built, and the main revision of the newest stored entry (1 on an empty store). */
-    record Result(TreeIndex.Builder keys, long lastRevision) {
+    /**
+     * The keys' indexes, still to be built, the main revision of the newest stored entry (1 on an
+     * empty store), and the bytes of all stored entries (keys and values).
+     */
+    record Result(TreeIndex.Builder keys, long lastRevision, long storedBytes) {
     }
 
     private final Backend backend;
@@ -44,10 +47,12 @@ final class IndexRebuild {
         reader.start();
         TreeIndex.Builder keys = new TreeIndex.Builder(initialCapacity());
         long lastRevision = 1;
+        long storedBytes = 0;
         try {
             for (Batch b = take(); b != END; b = take()) {
                 for (int i = 0; i < b.n(); i += 2) {
                     lastRevision = add(keys, b.entries()[i], b.entries()[i + 1]);
+                    storedBytes += b.entries()[i].length + b.entries()[i + 1].length;
                 }
             }
         } finally {
@@ -61,7 +66,7 @@ final class IndexRebuild {
         } else if (failure != null) {
             throw new IllegalStateException("reading the stored revisions failed", failure);
         }
-        return new Result(keys, lastRevision);
+        return new Result(keys, lastRevision, storedBytes);
     }
 
     private static long add(TreeIndex.Builder keys, byte[] k, byte[] v) {

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -50,12 +51,18 @@ public final class MvccStore implements AutoCloseable {
     private volatile RevisionListener listener;
     private final AtomicReference<WriteTxn> openTxn = new AtomicReference<>();
     private volatile CompletableFuture<Void> lastCompaction = CompletableFuture.completedFuture(null);
+    /**
+     * Bytes of every stored revision (its key and value): counted at open, added to by commits and
+     * taken from by the compactor. What the backend quota guards.
+     */
+    private volatile AtomicLong storedBytes;
 
-    private MvccStore(Backend backend, State state) {
+    private MvccStore(Backend backend, Loaded loaded) {
         this.backend = backend;
-        this.state = state;
+        this.state = loaded.state;
         this.termStarts = TermStarts.decode(backend.get(Backend.Column.META, MetaKeys.TERM_STARTS));
-        this.compactor = new Compactor(backend, state.index);
+        this.storedBytes = new AtomicLong(loaded.storedBytes);
+        this.compactor = new Compactor(backend, state.index, storedBytes);
     }
 
     /**
@@ -65,7 +72,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public static MvccStore open(Backend backend) {
         Loaded loaded = load(backend);
-        MvccStore store = new MvccStore(backend, loaded.state);
+        MvccStore store = new MvccStore(backend, loaded);
         store.resumeCompaction(loaded.resume);
         return store;
     }
@@ -76,8 +83,8 @@ public final class MvccStore implements AutoCloseable {
         return applied == null ? new long[2] : MetaKeys.decodeApplied(applied);
     }
 
-    /** What {@link #load} read: the state, and a scheduled compaction to finish (or -1). */
-    private record Loaded(State state, long resume) {
+    /** What {@link #load} read: the state, a scheduled compaction to finish (or -1), the stored bytes. */
+    private record Loaded(State state, long resume, long storedBytes) {
     }
 
     private static Loaded load(Backend backend) {
@@ -112,7 +119,7 @@ public final class MvccStore implements AutoCloseable {
         LOG.info("opened mvcc store currentRevision={} compactRevision={} appliedIndex={} keys={} tookMs={} "
                 + "(scanMs={} indexMs={})", rev, compactMainRev, appliedIndex, state.index.size(),
                 (end - start) / 1_000_000, (scanned - start) / 1_000_000, (end - scanned) / 1_000_000);
-        return new Loaded(state, resume ? scheduled : -1);
+        return new Loaded(state, resume ? scheduled : -1, rebuilt.storedBytes());
     }
 
     private void resumeCompaction(long scheduled) {
@@ -137,7 +144,8 @@ public final class MvccStore implements AutoCloseable {
         long before = state.currentRev;
         compactor.close();
         Loaded loaded = load(backend);
-        compactor = new Compactor(backend, loaded.state.index);
+        storedBytes = new AtomicLong(loaded.storedBytes);
+        compactor = new Compactor(backend, loaded.state.index, storedBytes);
         state = loaded.state;
         termStarts = TermStarts.decode(backend.get(Backend.Column.META, MetaKeys.TERM_STARTS));
         resumeCompaction(loaded.resume);
@@ -190,6 +198,15 @@ public final class MvccStore implements AutoCloseable {
 
     public long dbSizeInUse() {
         return backend.dbSizeInUse();
+    }
+
+    /**
+     * The bytes of every revision the store keeps (keys and values, tombstones included), exact and
+     * independent of when RocksDB compacts its files: a compaction lowers it as soon as its
+     * deletions are written.
+     */
+    public long storedBytes() {
+        return storedBytes.get();
     }
 
     public void setListener(RevisionListener l) {
@@ -408,9 +425,12 @@ public final class MvccStore implements AutoCloseable {
             RevisionListener l = listener;
 
             var batch = txn.batch();
+            long added = 0;
             for (WriteTxn.Change c : changes) {
                 byte[] key = c.delete() ? c.rev().toTombstoneBytes() : c.rev().toBytes();
-                backend.put(batch, Backend.Column.KV, key, c.kv().toByteArray());
+                byte[] value = c.kv().toByteArray();
+                backend.put(batch, Backend.Column.KV, key, value);
+                added += key.length + value.length;
             }
             backend.put(batch, Backend.Column.META, MetaKeys.APPLIED, MetaKeys.encodeApplied(term, appliedIndex));
             TermStarts starts = termStarts.with(term, appliedIndex);
@@ -421,6 +441,7 @@ public final class MvccStore implements AutoCloseable {
                 backend.put(batch, Backend.Column.META, MetaKeys.SCHEDULED_COMPACT, MetaKeys.encodeLong(compactRev));
             }
             backend.write(batch);
+            storedBytes.addAndGet(added);
             termStarts = starts;
 
             State before = state;

@@ -1,10 +1,18 @@
 package io.etch.server;
 
+import io.etch.alarm.AlarmStore;
+import io.etch.api.etcdserverpb.AlarmMember;
+import io.etch.api.etcdserverpb.AlarmRequest;
+import io.etch.api.etcdserverpb.AlarmResponse;
+import io.etch.api.etcdserverpb.AlarmType;
 import io.etch.api.etcdserverpb.CompactionRequest;
 import io.etch.api.etcdserverpb.CompactionResponse;
 import io.etch.api.etcdserverpb.DeleteRangeRequest;
 import io.etch.api.etcdserverpb.DeleteRangeResponse;
 import io.etch.api.etcdserverpb.DowngradeInfo;
+import io.etch.api.etcdserverpb.DowngradeRequest;
+import io.etch.api.etcdserverpb.DowngradeResponse;
+import io.etch.api.etcdserverpb.HashResponse;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeRequest;
@@ -38,6 +46,7 @@ import io.etch.auth.Passwords;
 import io.etch.apply.Applier;
 import io.etch.apply.KvApplier;
 import io.etch.apply.KvRequestValidator;
+import io.etch.apply.QuotaCost;
 import io.etch.apply.TxnCounts;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
@@ -62,6 +71,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,6 +97,16 @@ public final class EtchServer implements AutoCloseable {
     private final LeaseIds leaseIds;
     private final RaftNode raft;
     private final MemberStore memberStore;
+    private final AlarmStore alarms;
+    /** A NOSPACE alarm of this member is being proposed: the writes refused meanwhile propose no other. */
+    private final AtomicBoolean noSpaceRaising = new AtomicBoolean();
+    /** Runs defragmentations one at a time, off the request threads. */
+    private final java.util.concurrent.ExecutorService defragExecutor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "etch-defrag");
+        t.setDaemon(true);
+        return t;
+    });
+    private CompletableFuture<Void> defragQueue = CompletableFuture.completedFuture(null);
     private final ClusterMembership membership;
     private final CompletableFuture<String> removed = new CompletableFuture<>();
     private final Executor readExecutor;
@@ -115,7 +135,8 @@ public final class EtchServer implements AutoCloseable {
         this.permissions = new RequestPermissions(auth, lessor);
         this.authRequests = new AuthRequests(this, auth, new Passwords(settings.auth().bcryptCost()));
         this.memberStore = MemberStore.open(backend);
-        this.applier = new Applier(backend, store, lessor, auth, memberStore, metrics);
+        this.alarms = AlarmStore.open(backend);
+        this.applier = new Applier(backend, store, lessor, auth, memberStore, alarms, metrics);
         this.reads = new KvApplier(lessor::exists);
         this.leaseIds = new LeaseIds(settings.memberId(), System.currentTimeMillis());
         EtchServer[] self = {null};
@@ -152,6 +173,10 @@ public final class EtchServer implements AutoCloseable {
                 store::dbSizeInUse);
         metrics.gauge("etcd_debugging_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes (etcd 3.4's name).",
                 store::dbSize);
+        metrics.gauge("etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.",
+                settings::quotaBackendBytes);
+        metrics.gauge("etch_mvcc_stored_bytes", "Bytes of the revisions the store keeps (keys and values): what"
+                + " --quota-backend-bytes is checked against.", store::storedBytes);
         metrics.gauge("etcd_debugging_mvcc_keys_total", "Total number of keys.", store::keyCount);
         metrics.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", store::currentRevision);
         metrics.gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.",
@@ -340,6 +365,9 @@ public final class EtchServer implements AutoCloseable {
 
     public CompletableFuture<PutResponse> put(AuthInfo who, PutRequest request) {
         KvRequestValidator.validatePut(request);
+        if (!quotaAllows(QuotaCost.of(request))) {
+            return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
+        }
         return propose(who, RaftEntry.newBuilder().setPut(request), RaftReply::getPut)
                 .thenApply(r -> r.toBuilder().setHeader(header(r.getHeader().getRevision())).build());
     }
@@ -363,6 +391,9 @@ public final class EtchServer implements AutoCloseable {
                 TxnCounts.count(metrics, request, r);
                 return unlessStale(who, withHeaders(r));
             }, readExecutor);
+        }
+        if (!quotaAllows(QuotaCost.of(request))) {
+            return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
         return propose(who, RaftEntry.newBuilder().setTxn(request), RaftReply::getTxn)
                 .thenApply(this::withHeaders);
@@ -395,6 +426,9 @@ public final class EtchServer implements AutoCloseable {
     public CompletableFuture<LeaseGrantResponse> leaseGrant(AuthInfo who, LeaseGrantRequest request) {
         if (request.getTTL() > Lessor.MAX_TTL) {
             return CompletableFuture.failedFuture(EtcdError.LEASE_TTL_TOO_LARGE.exception());
+        }
+        if (!quotaAllows(QuotaCost.LEASE_OVERHEAD)) {
+            return CompletableFuture.failedFuture(EtcdError.NO_SPACE.exception());
         }
         LeaseGrantRequest.Builder r = request.toBuilder().setTTL(Math.max(request.getTTL(), settings.minLeaseTtl()));
         if (request.getID() != 0) {
@@ -501,6 +535,54 @@ public final class EtchServer implements AutoCloseable {
             }
             return a;
         });
+    }
+
+    /**
+     * etcd's backend quota, checked before a request that adds data is proposed: when the store
+     * would exceed --quota-backend-bytes, this member raises the NOSPACE alarm (once; apply then
+     * refuses such requests on every member) and the request fails. The quota counts the bytes of
+     * the revisions the store keeps ({@link MvccStore#storedBytes}), not RocksDB's files, whose size
+     * depends on when RocksDB compacts them; a compaction frees quota at once.
+     */
+    private boolean quotaAllows(long cost) {
+        long quota = settings.quotaBackendBytes();
+        if (quota < 0 || cost == 0 || store.storedBytes() + cost < quota) {
+            return true;
+        }
+        boolean raised = alarms.all().stream()
+                .anyMatch(a -> a.getAlarm() == AlarmType.NOSPACE && a.getMemberID() == settings.memberId());
+        if (!raised && noSpaceRaising.compareAndSet(false, true)) {
+            log.warn("the store holds {} bytes, the quota is {}: raising the NOSPACE alarm", store.storedBytes(), quota);
+            AlarmRequest raise = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                    .setMemberID(settings.memberId()).setAlarm(AlarmType.NOSPACE).build();
+            propose(RaftEntry.newBuilder().setAlarm(raise).build(), RaftReply::getAlarm)
+                    .whenComplete((r, e) -> {
+                        noSpaceRaising.set(false);
+                        if (e != null) {
+                            log.warn("raising the NOSPACE alarm failed (retried with the next write): {}", e.toString());
+                        }
+                    });
+        }
+        return false;
+    }
+
+    /**
+     * etcd's Alarm call. GET answers this member's alarms after the read barrier (etcd sends it
+     * through Raft: the same answer); ACTIVATE and DEACTIVATE are proposed and applied on every member.
+     */
+    public CompletableFuture<AlarmResponse> alarm(AuthInfo who, AlarmRequest request) {
+        if (request.getAction() == AlarmRequest.AlarmAction.GET) {
+            return raft.readBarrier().thenApplyAsync(v -> AlarmResponse.newBuilder()
+                    .setHeader(header(store.currentRevision()))
+                    .addAllAlarms(alarms.get(request.getAlarm())).build(), readExecutor);
+        }
+        return propose(who, RaftEntry.newBuilder().setAlarm(request), RaftReply::getAlarm)
+                .thenApply(r -> r.toBuilder().setHeader(header(store.currentRevision())).build());
+    }
+
+    /** The alarms raised in the cluster, as this member applied them. */
+    public List<AlarmMember> alarms() {
+        return alarms.all();
     }
 
     /** Proposes a client's request with the caller's identity, checked again at apply. */
@@ -817,6 +899,66 @@ public final class EtchServer implements AutoCloseable {
         return store.hashKv(revision);
     }
 
+    /**
+     * etcd's Hash: one hash of everything the member stores (the history as {@link #hashKv} hashes it,
+     * then leases, users and roles, members), with the revision it was taken at. As etcd's, meant
+     * for tests: writes applied while it runs may or may not be in it.
+     */
+    public HashResponse hash() {
+        MvccStore.KvHash kv = store.hashKv(0);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(java.nio.ByteBuffer.allocate(8).putLong(kv.hash()).array());
+        for (Backend.Column column : List.of(Backend.Column.LEASE, Backend.Column.AUTH, Backend.Column.MEMBERS)) {
+            crc.update(column.cfName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            backend.forEach(column, null, null, (k, v) -> {
+                crc.update(k);
+                crc.update(v);
+                return true;
+            });
+        }
+        return HashResponse.newBuilder().setHeader(header(kv.currentRevision())).setHash((int) crc.getValue()).build();
+    }
+
+    /**
+     * etcd's Defragment: RocksDB rewrites every column family without the data deleted since
+     * (compacted revisions, deleted leases), on a thread of its own, while reads and writes go on
+     * (etcd's defragment blocks the member). Calls that come while one runs wait for the next run.
+     */
+    public synchronized CompletableFuture<Void> defragment() {
+        CompletableFuture<Void> next = defragQueue.thenRunAsync(() -> {
+            long before = store.dbSize();
+            long start = System.nanoTime();
+            log.info("starting defragment db-size={}", before);
+            backend.defragment();
+            log.info("finished defragment db-size-before={} db-size-after={} took={}ms", before, store.dbSize(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }, defragExecutor);
+        defragQueue = next.exceptionally(e -> null);
+        return next;
+    }
+
+    /**
+     * etcd's Downgrade. Etch stores its data in its own format, which no etcd release reads, so no
+     * version is a valid target: VALIDATE and ENABLE answer etcd's "invalid downgrade target version"
+     * for a well-formed version, CANCEL that no downgrade is in flight.
+     */
+    public CompletableFuture<DowngradeResponse> downgrade(DowngradeRequest request) {
+        return switch (request.getAction()) {
+            case VALIDATE, ENABLE -> {
+                if (!request.getVersion().matches("\\d+\\.\\d+(\\.\\d+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?)?")) {
+                    yield CompletableFuture.failedFuture(EtcdError.WRONG_DOWNGRADE_VERSION_FORMAT.exception());
+                }
+                yield raft.readBarrier().thenApply(v -> {
+                    throw EtcdError.INVALID_DOWNGRADE_TARGET_VERSION.exception();
+                });
+            }
+            case CANCEL -> raft.readBarrier().thenApply(v -> {
+                throw EtcdError.NO_INFLIGHT_DOWNGRADE.exception();
+            });
+            default -> CompletableFuture.failedFuture(EtcdError.UNKNOWN_METHOD.exception());
+        };
+    }
+
     /** The first entry this member's Raft log still holds. */
     public long raftLogStartIndex() {
         return raft.logStartIndex();
@@ -834,6 +976,7 @@ public final class EtchServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         timers.shutdownNow();
+        defragExecutor.shutdownNow(); // a run under way ends before the backend closes (it holds the database)
         membership.close();
         try {
             raft.close();

@@ -158,10 +158,8 @@ class FlagSupportTest {
     }
 
     @Test
-    void aQuotaIsAcceptedAndSaidToBeNotYetEnforced() throws Exception {
-        assertThat(check("--quota-backend-bytes=4294967296")).containsExactly("Etch does not enforce"
-                + " --quota-backend-bytes=4294967296 yet: it reports it in Status but raises no NOSPACE alarm and"
-                + " refuses no write");
+    void aQuotaIsAcceptedWithoutAWarning() throws Exception {
+        assertThat(check("--quota-backend-bytes=4294967296")).isEmpty();
     }
 
     @Test

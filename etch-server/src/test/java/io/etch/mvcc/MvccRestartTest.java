@@ -52,6 +52,35 @@ class MvccRestartTest {
         assertThat(t.get("b")).isEqualTo(kv("b", "2", 8, 8, 1));
     }
 
+    /** The quota's count of stored bytes: exactly the bytes in the kv column family, at every step. */
+    @Test
+    void storedBytesFollowWritesAndCompactionAndAreCountedAgainAtOpen() {
+        assertThat(t.store().storedBytes()).isZero();
+        t.put("a", "x".repeat(1000));
+        long one = t.store().storedBytes();
+        assertThat(one).isEqualTo(bytesInKv()).isGreaterThan(1000);
+        t.put("a", "y".repeat(1000));
+        t.put("b", "z");
+        long rev = t.delete("b");
+        assertThat(t.store().storedBytes()).isEqualTo(bytesInKv());
+        t.restart();
+        assertThat(t.store().storedBytes()).isEqualTo(bytesInKv());
+        t.compact(rev);
+        assertThat(t.store().storedBytes()).as("the first value of a and all of b are gone")
+                .isEqualTo(bytesInKv()).isLessThan(one + 100);
+        t.restart();
+        assertThat(t.store().storedBytes()).isEqualTo(bytesInKv());
+    }
+
+    private long bytesInKv() {
+        long[] n = {0};
+        t.backend().forEach(Backend.Column.KV, null, null, (k, v) -> {
+            n[0] += k.length + v.length;
+            return true;
+        });
+        return n[0];
+    }
+
     @Test
     void revisionOfATrailingDeleteSurvives() {
         t.put("a", "1");

@@ -78,6 +78,10 @@ class EtcdctlCompatIT {
         calls.add(Call.of("get", "key1", "--consistency", "s"));
         calls.add(Call.of("del", "key", "--prefix"));
         calls.add(Call.of("get", "", "--prefix", "-w", "json"));
+        calls.add(Call.of("alarm", "list"));
+        calls.add(Call.of("alarm", "disarm"));
+        calls.add(Call.of("defrag"));
+        calls.add(Call.of("put", "after-defrag", "1"));
         return calls;
     }
 

@@ -43,6 +43,7 @@ public final class EtchCluster implements AutoCloseable {
     private int maxTxnOps = 128;
     /** --max-concurrent-streams. */
     private long maxConcurrentStreams = 4_294_967_295L;
+    private long quotaBackendBytes = EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES;
     /** --grpc-keepalive-min-time, --grpc-keepalive-interval, --grpc-keepalive-timeout. */
     private ServerSettings.GrpcKeepAlive grpcKeepAlive = ServerSettings.GrpcKeepAlive.DEFAULTS;
     /** --enable-grpc-gateway and --enable-ui. */
@@ -114,6 +115,13 @@ public final class EtchCluster implements AutoCloseable {
     public static EtchCluster startWithMaxTxnOps(int size, int ops) throws IOException {
         EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
         cluster.maxTxnOps = ops;
+        return start(cluster);
+    }
+
+    /** As {@link #start(int)}, with --quota-backend-bytes. */
+    public static EtchCluster startWithQuota(int size, long quotaBackendBytes) throws IOException {
+        EtchCluster cluster = new EtchCluster(size, Duration.ofMinutes(10));
+        cluster.quotaBackendBytes = quotaBackendBytes;
         return start(cluster);
     }
 
@@ -243,7 +251,7 @@ public final class EtchCluster implements AutoCloseable {
         }
         return new ServerSettings(m.name(), root.resolve(m.name()), null, m.id(), clusterId, known,
                 peerAddresses.get(i), Duration.ofMillis(50), Duration.ofMillis(500), 1572864, maxTxnOps,
-                EtchConfig.DEFAULT_QUOTA_BACKEND_BYTES,
+                quotaBackendBytes,
                 ServerSettings.AutoCompaction.OFF, ServerSettings.DEFAULT_LEASE_CHECKPOINT_INTERVAL,
                 watchProgressInterval, metricsLevel, maxConcurrentStreams, httpApis, httpApis,
                 grpcKeepAlive, true, false, auth, tls.peer() == null ? null : tls.peer().apply(i),

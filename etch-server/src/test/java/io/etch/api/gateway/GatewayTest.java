@@ -22,9 +22,7 @@ import org.junit.jupiter.api.Test;
 class GatewayTest {
 
     /** Routes whose services Etch does not have yet (Auth) or whose calls it does not implement yet. */
-    private static final List<String> UNIMPLEMENTED = List.of(
-            "maintenance/defragment", "maintenance/hash", "maintenance/snapshot",
-            "maintenance/downgrade");
+    private static final List<String> UNIMPLEMENTED = List.of("maintenance/snapshot");
 
     private static EtchCluster cluster;
     private static HttpClient http;
@@ -51,6 +49,20 @@ class GatewayTest {
                         .matches("\\{\"error\":\"([^\"]+)\",\"message\":\"\\1\",\"code\":12}");
             }
         }
+    }
+
+    @Test
+    void defragmentHashAndDowngradeAnswerAsEtcdsGateway() throws Exception {
+        HttpResponse<String> defrag = post("/v3/maintenance/defragment", "{}");
+        assertThat(defrag.statusCode()).isEqualTo(200);
+        assertThat(defrag.body()).isEqualTo("{}");
+        HttpResponse<String> hash = post("/v3/maintenance/hash", "{}");
+        assertThat(hash.statusCode()).isEqualTo(200);
+        assertThat(hash.body()).matches("\\{\"header\":\\{.*\"revision\":\"\\d+\".*\\},\"hash\":\\d+\\}");
+        HttpResponse<String> downgrade = post("/v3/maintenance/downgrade", "{\"version\":\"3.4\"}");
+        assertThat(downgrade.statusCode()).isEqualTo(400);
+        assertThat(downgrade.body()).isEqualTo("{\"error\":\"etcdserver: invalid downgrade target version\","
+                + "\"message\":\"etcdserver: invalid downgrade target version\",\"code\":3}");
     }
 
     @Test
