@@ -54,6 +54,10 @@ public final class EtchMain {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("snapshot")) {
+            // etcdutl's "snapshot restore", for moving an etcd cluster's data to Etch.
+            System.exit(SnapshotCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         useSharedPoolForAsyncTasks();
         EtchConfig config;
         TlsSetup tls;

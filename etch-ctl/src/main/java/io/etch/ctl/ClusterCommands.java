@@ -388,6 +388,12 @@ final class ClusterCommands {
             Files.deleteIfExists(part);
             throw Exit.error(Exit.INTERRUPTED, Errors.text(e));
         }
+        long size = Files.size(part);
+        if (size % 512 != 32) {
+            // etcd appends the file's SHA-256; without it the transfer was cut short.
+            Files.deleteIfExists(part);
+            throw Exit.error(Exit.INTERRUPTED, "sha256 checksum not found [bytes: " + size + "]");
+        }
         Files.move(part, path, StandardCopyOption.REPLACE_EXISTING);
         ctl.log("info", "snapshot/v3_snapshot.go:97", "saved", "path", path.toString());
         ctl.out.println("Snapshot saved at " + path);

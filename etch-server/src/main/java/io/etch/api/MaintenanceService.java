@@ -13,17 +13,20 @@ import io.etch.api.etcdserverpb.HashKVResponse;
 import io.etch.api.etcdserverpb.MaintenanceGrpc;
 import io.etch.api.etcdserverpb.MoveLeaderRequest;
 import io.etch.api.etcdserverpb.MoveLeaderResponse;
+import io.etch.api.etcdserverpb.SnapshotRequest;
+import io.etch.api.etcdserverpb.SnapshotResponse;
 import io.etch.api.etcdserverpb.StatusRequest;
 import io.etch.api.etcdserverpb.StatusResponse;
 import io.etch.mvcc.MvccStore;
 import io.etch.server.EtchServer;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** etcd's Maintenance service. Snapshot, not listed here, answers UNIMPLEMENTED until it is built. */
+/** etcd's Maintenance service. */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
     private final EtchServer server;
@@ -47,6 +50,21 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             }
             return server.alarm(Callers.who(server), request);
         });
+    }
+
+    /**
+     * etcd's Snapshot: the store as etcd's snapshot file (a bbolt file with etcd's buckets) and its
+     * SHA-256, for the root role once auth is on; see {@link SnapshotSender}.
+     */
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+        try {
+            server.auth().checkAdmin(Callers.who(server));
+        } catch (RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        SnapshotSender.start(server, (ServerCallStreamObserver<SnapshotResponse>) observer);
     }
 
     /** etcd's Defragment, for the root role once auth is on; see {@link EtchServer#defragment}. */

@@ -81,6 +81,28 @@ public final class AuthStore {
         changeListeners.forEach(Runnable::run);
     }
 
+    /** The auth data as stored: what a snapshot in etcd's file format carries. */
+    public record Stored(boolean enabled, long revision, List<User> users, List<Role> roles) {
+    }
+
+    /** Reads the stored auth data of {@code backend} (a checkpoint, say), users and roles by name. */
+    public static Stored storedIn(Backend backend) {
+        State s = load(backend);
+        return new Stored(s.enabled(), s.revision(), List.copyOf(s.users().values()), List.copyOf(s.roles().values()));
+    }
+
+    /** Writes auth data into an empty store, as {@link #open} then reads it (a restore from a snapshot file). */
+    public static void store(Backend backend, WriteBatch batch, Stored s) {
+        backend.put(batch, Backend.Column.AUTH, ENABLED, new byte[] {(byte) (s.enabled() ? 1 : 0)});
+        backend.put(batch, Backend.Column.AUTH, REVISION, ByteBuffer.allocate(8).putLong(s.revision()).array());
+        for (User u : s.users()) {
+            backend.put(batch, Backend.Column.AUTH, bytes(USER_PREFIX + u.getName().toStringUtf8()), u.toByteArray());
+        }
+        for (Role r : s.roles()) {
+            backend.put(batch, Backend.Column.AUTH, bytes(ROLE_PREFIX + r.getName().toStringUtf8()), r.toByteArray());
+        }
+    }
+
     private static State load(Backend backend) {
         SortedMap<String, User> users = new TreeMap<>();
         SortedMap<String, Role> roles = new TreeMap<>();

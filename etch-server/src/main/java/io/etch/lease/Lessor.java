@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.rocksdb.WriteBatch;
 
 /**
  * Owns every lease (etcd's lessor). Two sides:
@@ -200,6 +201,27 @@ public final class Lessor {
     private void persist(WriteTxn txn, Lease lease) {
         byte[] value = ByteBuffer.allocate(16).putLong(lease.ttl).putLong(lease.remainingTtl).array();
         backend.put(txn.batch(), Backend.Column.LEASE, idBytes(lease.id), value);
+    }
+
+    /** A lease as stored: id, granted TTL and last checkpointed remaining TTL (0: none), in seconds. */
+    public record StoredLease(long id, long ttl, long remainingTtl) {
+    }
+
+    /** The leases stored in {@code backend} (a checkpoint, say), by id. */
+    public static List<StoredLease> storedIn(Backend backend) {
+        List<StoredLease> leases = new ArrayList<>();
+        backend.forEach(Backend.Column.LEASE, null, null, (k, v) -> {
+            ByteBuffer value = ByteBuffer.wrap(v);
+            leases.add(new StoredLease(ByteBuffer.wrap(k).getLong(), value.getLong(), value.getLong()));
+            return true;
+        });
+        return leases;
+    }
+
+    /** Writes a lease into a store that is not open yet (a restore from a snapshot file). */
+    public static void store(Backend backend, WriteBatch batch, StoredLease lease) {
+        backend.put(batch, Backend.Column.LEASE, idBytes(lease.id()),
+                ByteBuffer.allocate(16).putLong(lease.ttl()).putLong(lease.remainingTtl()).array());
     }
 
     private static byte[] idBytes(long id) {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
+import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +82,36 @@ public final class MvccStore implements AutoCloseable {
     public static long[] appliedIn(Backend backend) {
         byte[] applied = backend.get(Backend.Column.META, MetaKeys.APPLIED);
         return applied == null ? new long[2] : MetaKeys.decodeApplied(applied);
+    }
+
+    /** A store's compaction marks: the last compaction scheduled, and the last finished (-1: none). */
+    public record Compactions(long scheduled, long finished) {
+    }
+
+    /** The compaction marks stored in {@code backend} (a checkpoint, say). */
+    public static Compactions compactionsIn(Backend backend) {
+        byte[] scheduled = backend.get(Backend.Column.META, MetaKeys.SCHEDULED_COMPACT);
+        byte[] finished = backend.get(Backend.Column.META, MetaKeys.FINISHED_COMPACT);
+        return new Compactions(scheduled == null ? -1 : MetaKeys.decodeLong(scheduled),
+                finished == null ? -1 : MetaKeys.decodeLong(finished));
+    }
+
+    /**
+     * Writes one stored revision into a store that is not open yet (a restore from a snapshot
+     * file): {@code kv} is the mvccpb.KeyValue as stored, a tombstone for a delete.
+     */
+    public static void importRevision(Backend backend, WriteBatch batch, Revision rev, boolean tombstone, byte[] kv) {
+        backend.put(batch, Backend.Column.KV, tombstone ? rev.toTombstoneBytes() : rev.toBytes(), kv);
+    }
+
+    /** Writes compaction marks into a store that is not open yet; the open resumes an unfinished one. */
+    public static void importCompactions(Backend backend, WriteBatch batch, Compactions c) {
+        if (c.scheduled() >= 0) {
+            backend.put(batch, Backend.Column.META, MetaKeys.SCHEDULED_COMPACT, MetaKeys.encodeLong(c.scheduled()));
+        }
+        if (c.finished() >= 0) {
+            backend.put(batch, Backend.Column.META, MetaKeys.FINISHED_COMPACT, MetaKeys.encodeLong(c.finished()));
+        }
     }
 
     /** What {@link #load} read: the state, a scheduled compaction to finish (or -1), the stored bytes. */

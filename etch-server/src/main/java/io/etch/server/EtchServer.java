@@ -47,6 +47,7 @@ import io.etch.apply.Applier;
 import io.etch.apply.KvApplier;
 import io.etch.apply.KvRequestValidator;
 import io.etch.apply.QuotaCost;
+import io.etch.snapshot.EtcdSnapshotWriter;
 import io.etch.apply.TxnCounts;
 import io.etch.errors.EtcdError;
 import io.etch.errors.EtchException;
@@ -61,6 +62,7 @@ import io.etch.storage.Backend;
 import io.etch.watch.WatchHub;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.ArrayList;
@@ -125,6 +127,7 @@ public final class EtchServer implements AutoCloseable {
         Files.createDirectories(settings.raftLogDir());
         new MemberIdentity(settings.memberId(), settings.clusterId()).writeIfAbsent(settings.dataDir());
         this.backend = Backend.open(settings.storeDir());
+        Backend.deleteTree(exportDir()); // snapshots a stopped member was sending
         backend.observeCommits(nanos -> metrics.backendCommit.observe(nanos / 1e9));
         this.store = MvccStore.open(backend);
         // Before Raft starts: every revision applied from now on, replayed ones too, reaches watchers.
@@ -957,6 +960,43 @@ public final class EtchServer implements AutoCloseable {
             });
             default -> CompletableFuture.failedFuture(EtcdError.UNKNOWN_METHOD.exception());
         };
+    }
+
+    /** A snapshot in etcd's file format (see {@link #exportSnapshot}); the caller deletes the file. */
+    public record ExportedSnapshot(Path file, EtcdSnapshotWriter.Summary summary) {
+    }
+
+    /**
+     * Writes a consistent copy of the store, in etcd 3.5's snapshot file format, to a new file under
+     * {@code <data-dir>/member/export}: a RocksDB checkpoint (hard links, taken while writes go on)
+     * is read into the file, one bucket and page after another, then deleted.
+     */
+    public ExportedSnapshot exportSnapshot() throws IOException {
+        Path dir = exportDir();
+        Files.createDirectories(dir);
+        String name = "snapshot-" + System.nanoTime();
+        Path checkpoint = dir.resolve(name + ".checkpoint");
+        Path file = dir.resolve(name + ".db");
+        long start = System.nanoTime();
+        try {
+            backend.checkpoint(checkpoint);
+            EtcdSnapshotWriter.Summary summary;
+            try (Backend copy = Backend.open(checkpoint)) {
+                summary = EtcdSnapshotWriter.write(copy, file, Version.CLUSTER);
+            }
+            log.info("wrote a snapshot in etcd's file format revision={} keys={} size={} took={}ms", summary.revision(),
+                    summary.totalKeys(), summary.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            return new ExportedSnapshot(file, summary);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        } finally {
+            Backend.deleteTree(checkpoint);
+        }
+    }
+
+    private Path exportDir() {
+        return settings.storeDir().resolveSibling("export");
     }
 
     /** The first entry this member's Raft log still holds. */

@@ -40,7 +40,7 @@ public record MemberIdentity(long memberId, long clusterId) {
     }
 
     /** Writes the identity unless one is stored already. */
-    void writeIfAbsent(Path dataDir) throws IOException {
+    public void writeIfAbsent(Path dataDir) throws IOException {
         Path f = file(dataDir);
         if (Files.exists(f)) {
             return;

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 class GatewayTest {
 
     /** Routes whose services Etch does not have yet (Auth) or whose calls it does not implement yet. */
-    private static final List<String> UNIMPLEMENTED = List.of("maintenance/snapshot");
 
     private static EtchCluster cluster;
     private static HttpClient http;
@@ -39,16 +38,15 @@ class GatewayTest {
     }
 
     @Test
-    void unimplementedCallsAnswer501WithTheGrpcStatusAsEtcdsGatewayMapsIt() throws Exception {
-        for (String prefix : List.of("/v3/", "/v3beta/")) {
-            for (String route : UNIMPLEMENTED) {
-                HttpResponse<String> r = post(prefix + route, "{}");
-                assertThat(r.statusCode()).as(prefix + route).isEqualTo(501);
-                assertThat(r.headers().firstValue("content-type")).as(prefix + route).hasValue("application/json");
-                assertThat(r.body()).as(prefix + route)
-                        .matches("\\{\"error\":\"([^\"]+)\",\"message\":\"\\1\",\"code\":12}");
-            }
+    void snapshotStreamsTheFileAsResultLinesLikeEtcdsGateway() throws Exception {
+        HttpResponse<String> r = post("/v3/maintenance/snapshot", "{}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        String[] lines = r.body().strip().split("\n");
+        assertThat(lines.length).as("pieces, then the SHA-256").isGreaterThanOrEqualTo(2);
+        for (String line : lines) {
+            assertThat(line).startsWith("{\"result\":{").contains("\"blob\":\"");
         }
+        assertThat(lines[lines.length - 1]).doesNotContain("remaining_bytes");
     }
 
     @Test

@@ -1,0 +1,273 @@
+package io.etch.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Moving data between etcd and Etch with the tools etcd users have, both ways, with etcd 3.5's
+ * etcdctl, etcdutl and etcd: {@code etcdctl snapshot save} from Etch, {@code etcdutl snapshot
+ * status} and {@code restore} of that file, real etcd started on it; then {@code etcdctl snapshot
+ * save} from that etcd, {@code etch snapshot restore}, Etch started on it. Each time the whole
+ * keyspace (values, create and mod revisions, versions, leases), old revisions, the compaction,
+ * leases, users, roles and auth must read the same on both.
+ */
+class SnapshotRoundTripIT {
+    private static final Path BIN = Path.of(System.getProperty("user.home"), ".cache/etcd-e2e-3.5/bin");
+    private static final Path ETCD = BIN.resolve("etcd");
+    private static final Path ETCDCTL = BIN.resolve("etcdctl");
+    private static final Path ETCDUTL = BIN.resolve("etcdutl");
+    private static final String AUTH = "root:rootpw";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void dataGoesFromEtchToEtcdAndBackUnchanged() throws Exception {
+        assumeTrue(Files.isExecutable(ETCD) && Files.isExecutable(ETCDCTL) && Files.isExecutable(ETCDUTL),
+                "needs etcd 3.5 (../shared/tools/etcd-e2e-3.5 --setup)");
+        EtchProcess.SingleMember etchAt = EtchProcess.SingleMember.at("m1", dir.resolve("etch1"));
+        String etch = etchAt.clientUrl();
+        Path fromEtch = dir.resolve("from-etch.db");
+        List<String> etchView;
+        try (EtchProcess server = new EtchProcess(etchAt.flags(), dir.resolve("etch1.log"))) {
+            server.start();
+            load(etch);
+            assertThat(ctl(etch, true, "snapshot", "save", fromEtch.toString())).startsWith("exit=0");
+            etchView = view(etch);
+        }
+        assertThat(etchView.get(0)).as("every key, read with credentials").startsWith("exit=0").contains("\"count\":9");
+        assertThat(String.join("\n", etchView)).contains("found 1 leases", "attached keys([leased/a leased/b])",
+                "Roles: reader", "Authentication Status: true", "required revision has been compacted",
+                "etcdserver: user name is empty");
+        String status = run(List.of(ETCDUTL.toString(), "snapshot", "status", fromEtch.toString(), "-w", "json"));
+        assertThat(status).as("etcdutl reads the file and checks it").contains("\"revision\":" + revisionOf(etchView));
+
+        // The way back: etcdutl restores Etch's file, and real etcd serves it.
+        String etcdPeer = "http://127.0.0.1:" + EtchProcess.freePort();
+        String etcdClient = "http://127.0.0.1:" + EtchProcess.freePort();
+        Path etcdDir = dir.resolve("etcd");
+        run(List.of(ETCDUTL.toString(), "snapshot", "restore", fromEtch.toString(), "--data-dir", etcdDir.toString(),
+                "--name", "e1", "--initial-cluster", "e1=" + etcdPeer, "--initial-advertise-peer-urls", etcdPeer));
+        Path fromEtcd = dir.resolve("from-etcd.db");
+        List<String> etcdView;
+        Process etcd = new ProcessBuilder(ETCD.toString(), "--name", "e1", "--data-dir", etcdDir.toString(),
+                "--listen-client-urls", etcdClient, "--advertise-client-urls", etcdClient,
+                "--listen-peer-urls", etcdPeer, "--initial-advertise-peer-urls", etcdPeer,
+                "--initial-cluster", "e1=" + etcdPeer)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+        try {
+            awaitServing(etcdClient);
+            etcdView = view(etcdClient);
+            assertThat(etcdView).as("etcd serves what Etch held").isEqualTo(etchView);
+            // More history on etcd's side before the way in.
+            ctl(etcdClient, true, "put", "from-etcd", "e");
+            ctl(etcdClient, true, "del", "k3");
+            assertThat(ctl(etcdClient, true, "snapshot", "save", fromEtcd.toString())).startsWith("exit=0");
+            etcdView = view(etcdClient);
+        } finally {
+            etcd.destroy();
+            etcd.waitFor(20, TimeUnit.SECONDS);
+        }
+
+        // The way in: etch snapshot restore, with etcdutl's flags.
+        EtchProcess.SingleMember restoredAt = EtchProcess.SingleMember.at("m2", dir.resolve("etch2"));
+        String peer = restoredAt.flags().get(restoredAt.flags().indexOf("--initial-advertise-peer-urls") + 1);
+        String restored = run(List.of(EtchProcess.repositoryRoot().resolve("bin/etch").toString(), "snapshot", "restore",
+                fromEtcd.toString(), "--data-dir", dir.resolve("etch2").toString(), "--name", "m2",
+                "--initial-cluster", "m2=" + peer, "--initial-advertise-peer-urls", peer));
+        assertThat(restored).contains("restored snapshot", "auth=enabled");
+        try (EtchProcess server = new EtchProcess(restoredAt.flags(), dir.resolve("etch2.log"))) {
+            server.start();
+            assertThat(view(restoredAt.clientUrl())).as("Etch serves what etcd held").isEqualTo(etcdView);
+            ctl(restoredAt.clientUrl(), true, "put", "after-restore", "1");
+            assertThat(ctl(restoredAt.clientUrl(), true, "get", "after-restore", "-w", "json"))
+                    .contains("\"mod_revision\":" + (revisionOf(etcdView) + 1));
+        }
+    }
+
+    /** etcd's disaster recovery: every member of a new cluster restored from one file, then started. */
+    @Test
+    void aThreeMemberClusterIsRestoredFromOneFile() throws Exception {
+        assumeTrue(Files.isExecutable(ETCDCTL), "needs etcdctl 3.5 (../shared/tools/etcd-e2e-3.5 --setup)");
+        EtchProcess.SingleMember at = EtchProcess.SingleMember.at("m1", dir.resolve("source"));
+        Path file = dir.resolve("backup.db");
+        List<String> before;
+        try (EtchProcess server = new EtchProcess(at.flags(), dir.resolve("source.log"))) {
+            server.start();
+            load(at.clientUrl());
+            assertThat(ctl(at.clientUrl(), true, "snapshot", "save", file.toString())).startsWith("exit=0");
+            before = view(at.clientUrl());
+        }
+        String bin = EtchProcess.repositoryRoot().resolve("bin/etch").toString();
+        try (ProcessCluster cluster = ProcessCluster.startPrepared(dir.resolve("cluster"), 3, "restored-token", 50, 500,
+                (i, flags) -> {
+                    List<String> restore = new ArrayList<>(List.of(bin, "snapshot", "restore", file.toString()));
+                    for (String flag : List.of("--name", "--data-dir", "--initial-cluster", "--initial-cluster-token",
+                            "--initial-advertise-peer-urls")) {
+                        restore.add(flag);
+                        restore.add(flags.get(flags.indexOf(flag) + 1));
+                    }
+                    run(restore);
+                })) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(view(cluster.endpoint(i))).as("member %d", i).isEqualTo(before);
+            }
+            ctl(cluster.endpoint(0), true, "put", "after", "x");
+            for (int i = 0; i < 3; i++) {
+                assertThat(ctl(cluster.endpoint(i), true, "get", "after", "--print-value-only")).isEqualTo("exit=0\nx");
+            }
+            // One member at a time: etcd 3.5.30's MemberList wants credentials, which --cluster does not send.
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                String hash = ctl(cluster.endpoint(i), true, "endpoint", "hashkv", "-w", "json");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"hash\":(\\d+)").matcher(hash);
+                assertThat(m.find()).as(hash).isTrue();
+                distinct.add(m.group(1));
+            }
+            assertThat(distinct).as("HashKV of the three members").hasSize(1);
+        }
+    }
+
+    @Test
+    void aDamagedFileIsRefusedAndLeavesNoDataDir() throws Exception {
+        assumeTrue(Files.isExecutable(ETCD) && Files.isExecutable(ETCDCTL), "needs etcd 3.5 (../shared/tools/etcd-e2e-3.5 --setup)");
+        EtchProcess.SingleMember at = EtchProcess.SingleMember.at("m1", dir.resolve("etch1"));
+        Path file = dir.resolve("s.db");
+        try (EtchProcess server = new EtchProcess(at.flags(), dir.resolve("etch1.log"))) {
+            server.start();
+            ctl(at.clientUrl(), false, "put", "k", "v");
+            assertThat(ctl(at.clientUrl(), false, "snapshot", "save", file.toString())).startsWith("exit=0");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x40;
+        Path damaged = dir.resolve("damaged.db");
+        Files.write(damaged, bytes);
+        Path target = dir.resolve("restored");
+        List<String> command = List.of(EtchProcess.repositoryRoot().resolve("bin/etch").toString(), "snapshot", "restore",
+                damaged.toString(), "--data-dir", target.toString());
+        Result r = exec(command);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.output()).contains("Error: expected sha256");
+        assertThat(target).doesNotExist();
+        assertThat(dir.resolve("restored.restoring")).doesNotExist();
+        // Existing data is never overwritten, as etcdutl refuses.
+        Files.createDirectories(target.resolve("member"));
+        r = exec(List.of(command.get(0), "snapshot", "restore", file.toString(), "--data-dir", target.toString()));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.output()).contains("Error: data-dir \"" + target + "\" not empty or could not be read");
+    }
+
+    /** History with overwrites, deletes, a compaction, a lease with keys, users and roles, then auth on. */
+    private static void load(String endpoint) throws Exception {
+        for (int i = 0; i < 60; i++) {
+            ok(endpoint, "put", "k" + (i % 7), "value-" + i);
+        }
+        ok(endpoint, "put", "big", "x".repeat(20_000));
+        ok(endpoint, "del", "k5");
+        ok(endpoint, "compact", "30");
+        String granted = ctl(endpoint, false, "lease", "grant", "900");
+        java.util.regex.Matcher lease = java.util.regex.Pattern.compile("lease ([0-9a-f]+) granted").matcher(granted);
+        assertThat(lease.find()).as(granted).isTrue();
+        assertThat(ctl(endpoint, false, "put", "leased/a", "1", "--lease=" + lease.group(1))).startsWith("exit=0");
+        assertThat(ctl(endpoint, false, "put", "leased/b", "2", "--lease=" + lease.group(1))).startsWith("exit=0");
+        ok(endpoint, "user", "add", AUTH);
+        ok(endpoint, "user", "grant-role", "root", "root");
+        ok(endpoint, "role", "add", "reader");
+        ok(endpoint, "role", "grant-permission", "reader", "read", "k", "--prefix");
+        ok(endpoint, "user", "add", "alice:alicepw");
+        ok(endpoint, "user", "grant-role", "alice", "reader");
+        ok(endpoint, "auth", "enable");
+    }
+
+    /** What both sides must agree on, as etcdctl prints it. */
+    private static List<String> view(String endpoint) throws Exception {
+        List<String> v = new ArrayList<>();
+        v.add(kvs(ctl(endpoint, true, "get", "", "--from-key", "-w", "json")));
+        for (String rev : List.of("31", "45", "62")) {
+            v.add(kvs(ctl(endpoint, true, "get", "k", "--prefix", "--rev", rev, "-w", "json")));
+        }
+        v.add(ctl(endpoint, true, "get", "k1", "--rev", "29"));
+        String leases = ctl(endpoint, true, "lease", "list");
+        v.add(leases);
+        for (String line : leases.split("\n")) {
+            if (line.matches("[0-9a-f]{16}")) {
+                v.add(ctl(endpoint, true, "lease", "timetolive", line, "--keys").replaceAll("remaining\\(\\d+s\\)", ""));
+            }
+        }
+        v.add(ctl(endpoint, true, "user", "list"));
+        v.add(ctl(endpoint, true, "user", "get", "alice"));
+        v.add(ctl(endpoint, true, "role", "get", "reader"));
+        v.add(ctl(endpoint, true, "auth", "status"));
+        v.add(ctl(endpoint, false, "get", "k1"));
+        return v;
+    }
+
+    /** The kvs and the revision of a JSON get, without member and cluster ids and the raft term. */
+    private static String kvs(String json) {
+        return json.replaceAll("\"(cluster_id|member_id|raft_term)\":\\d+,?", "");
+    }
+
+    private static long revisionOf(List<String> view) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"revision\":(\\d+)").matcher(view.get(0));
+        assertThat(m.find()).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    private static void awaitServing(String endpoint) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (exec(List.of(ETCDCTL.toString(), "--endpoints", endpoint, "--user", AUTH, "get", "health")).code() == 0) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("etcd at " + endpoint + " did not serve");
+    }
+
+    private static String ctl(String endpoint, boolean auth, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints", endpoint, "--command-timeout", "20s"));
+        if (auth) {
+            command.addAll(List.of("--user", AUTH));
+        }
+        command.addAll(List.of(args));
+        Result r = exec(command);
+        // Errors are part of what must agree; etcdctl's log lines carry timestamps, which cannot.
+        return "exit=" + r.code() + "\n" + r.output().replaceAll("(?m)^\\{\"level\".*\n?", "").strip();
+    }
+
+    /** An etcdctl call that must succeed. */
+    private static void ok(String endpoint, String... args) throws Exception {
+        String out = ctl(endpoint, false, args);
+        assertThat(out).as("etcdctl %s", List.of(args)).startsWith("exit=0");
+    }
+
+    private static String run(List<String> command) throws Exception {
+        Result r = exec(command);
+        assertThat(r.code()).as("%s\n%s", command, r.output()).isZero();
+        return r.output();
+    }
+
+    private record Result(int code, String output) {
+    }
+
+    private static Result exec(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out: " + command);
+        }
+        return new Result(p.exitValue(), out);
+    }
+}
