@@ -126,6 +126,10 @@ public final class EtchMain {
             metricsListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
         EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners);
+        java.time.Duration corruptCheck = config.corruptCheckTime();
+        if (!corruptCheck.isZero()) {
+            member.server().startCorruptionCheck(corruptCheck);
+        }
         // etcd exits 0 after it stopped because it was removed from the cluster. Not when a signal
         // stopped it: the stop then runs in the shutdown hook, where System.exit blocks for ever
         // (the JVM waits for the hook that waits to exit), and the process never ended.

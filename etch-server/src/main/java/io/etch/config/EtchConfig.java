@@ -130,6 +130,11 @@ public record EtchConfig(
         return electionTimeoutMs / heartbeatIntervalMs;
     }
 
+    /** --experimental-corrupt-check-time (3.6: --corrupt-check-time): 0 means no periodic check. */
+    public java.time.Duration corruptCheckTime() {
+        return GoValues.parseDuration(extra("experimental-corrupt-check-time"));
+    }
+
     /** The backend quota in force: 2 GiB for 0; a negative value means no quota. */
     public long effectiveQuotaBackendBytes() {
         return quotaBackendBytes == 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quotaBackendBytes;

@@ -80,8 +80,6 @@ final class FlagSupport {
         // and a member that will not start is worse than one that skips a check it cannot make yet.
         m.put("experimental-initial-corrupt-check", "Etch does not compare its store with its peers' at start yet"
                 + " (compare them with etcdctl endpoint hashkv --cluster)");
-        m.put("experimental-corrupt-check-time", "Etch runs no periodic corruption check yet"
-                + " (compare members with etcdctl endpoint hashkv --cluster)");
         m.put("experimental-compact-hash-check-enabled", "Etch's leader does not check its followers' compaction"
                 + " hashes yet (compare members with etcdctl endpoint hashkv --cluster)");
         return m;

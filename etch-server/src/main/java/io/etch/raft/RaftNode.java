@@ -316,6 +316,25 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * Sends a query to one member's {@link LeaderQueries} (a query any member answers, such as the
+     * corruption check's hash) as a Ratis stale read, and returns its answer.
+     */
+    public CompletableFuture<byte[]> askMember(long memberId, byte[] query) {
+        return forwarder.async().sendStaleRead(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)), 0,
+                        RaftMember.peerId(memberId))
+                .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handleAsync((reply, error) -> {
+                    if (error != null) {
+                        throw new CompletionException(translate(error));
+                    }
+                    if (!reply.isSuccess()) {
+                        throw new CompletionException(translate(reply.getException()));
+                    }
+                    return reply.getMessage().getContent().toByteArray();
+                }, completions);
+    }
+
+    /**
      * Completes once this member has applied everything committed before the call (Raft ReadIndex),
      * so a read that follows sees every write acknowledged before it started.
      */

@@ -12,7 +12,9 @@ import io.etch.api.etcdserverpb.DeleteRangeResponse;
 import io.etch.api.etcdserverpb.DowngradeInfo;
 import io.etch.api.etcdserverpb.DowngradeRequest;
 import io.etch.api.etcdserverpb.DowngradeResponse;
+import io.etch.api.etcdserverpb.HashKVResponse;
 import io.etch.api.etcdserverpb.HashResponse;
+import io.etch.api.raftpb.HashCheck;
 import io.etch.api.etcdserverpb.PutRequest;
 import io.etch.api.etcdserverpb.PutResponse;
 import io.etch.api.etcdserverpb.RangeRequest;
@@ -63,6 +65,7 @@ import io.etch.watch.WatchHub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.ArrayList;
@@ -109,6 +112,12 @@ public final class EtchServer implements AutoCloseable {
         return t;
     });
     private CompletableFuture<Void> defragQueue = CompletableFuture.completedFuture(null);
+    /** The corruption check's thread: a round waits for the other members' answers. */
+    private final ScheduledExecutorService corruptionChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "etch-corrupt-check");
+        t.setDaemon(true);
+        return t;
+    });
     private final ClusterMembership membership;
     private final CompletableFuture<String> removed = new CompletableFuture<>();
     private final Executor readExecutor;
@@ -798,6 +807,9 @@ public final class EtchServer implements AutoCloseable {
             return CompletableFuture.completedFuture(
                     LeaderAnswer.newBuilder().setError(EtcdError.INTERNAL.name()).build().toByteArray());
         }
+        if (query.getQueryCase() == LeaderQuery.QueryCase.HASH_CHECK) {
+            return answerHashCheck(query.getHashCheck());
+        }
         if (query.getQueryCase() == LeaderQuery.QueryCase.COMMIT_INDEX) {
             return CompletableFuture.completedFuture(raft.isLeader()
                     ? LeaderAnswer.newBuilder().setCommitIndex(raft.committedIndex()).build().toByteArray()
@@ -823,6 +835,62 @@ public final class EtchServer implements AutoCloseable {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             EtcdError e = cause instanceof EtchException x ? x.error() : EtcdError.INTERNAL;
             return LeaderAnswer.newBuilder().setError(e.name()).build().toByteArray();
+        });
+    }
+
+    /** A member's side of the corruption check: its HashKV at the leader's revision, once it applied as far. */
+    private CompletableFuture<byte[]> answerHashCheck(HashCheck check) {
+        return raft.awaitApplied(check.getAppliedIndex())
+                .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .thenApplyAsync(v -> {
+                    MvccStore.KvHash h = store.hashKv(check.getRevision());
+                    return LeaderAnswer.newBuilder().setHashKv(HashKVResponse.newBuilder()
+                            .setHeader(header(h.currentRevision())).setHash((int) h.hash())
+                            .setCompactRevision(h.compactRevision()).setHashRevision(check.getRevision())).build().toByteArray();
+                }, readExecutor)
+                .exceptionally(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    EtcdError error = cause instanceof EtchException x ? x.error() : EtcdError.TIMEOUT;
+                    return LeaderAnswer.newBuilder().setError(error.name()).build().toByteArray();
+                });
+    }
+
+    /**
+     * Starts etcd's periodic corruption check, led by whichever member leads: every {@code every},
+     * the leader compares its HashKV with every voter's (see {@link CorruptionCheck}).
+     */
+    public void startCorruptionCheck(Duration every) {
+        CorruptionCheck check = new CorruptionCheck(new CorruptionCheck.Member(settings.memberId(), raft::isLeader,
+                () -> members().stream().filter(m -> !m.isLearner()).map(Member::id).toList(), raft::appliedIndex, store,
+                (peer, at) -> raft.askMember(peer, LeaderQuery.newBuilder().setHashCheck(HashCheck.newBuilder()
+                        .setRevision(at[0]).setAppliedIndex(at[1])).build().toByteArray()).thenApply(bytes -> {
+                            LeaderAnswer a;
+                            try {
+                                a = LeaderAnswer.parseFrom(bytes);
+                            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                                throw new CompletionException(EtcdError.INTERNAL.exception());
+                            }
+                            if (a.getAnswerCase() != LeaderAnswer.AnswerCase.HASH_KV) {
+                                throw new CompletionException(errorOf(a.getError()).exception());
+                            }
+                            return a.getHashKv();
+                        }),
+                this::raiseCorrupt));
+        long ms = Math.max(1, every.toMillis());
+        corruptionChecks.scheduleWithFixedDelay(check::run, ms, ms, TimeUnit.MILLISECONDS);
+        log.info("corruption check enabled: every {}", every);
+    }
+
+    private void raiseCorrupt(long member) {
+        if (alarms.all().stream().anyMatch(a -> a.getAlarm() == AlarmType.CORRUPT && a.getMemberID() == member)) {
+            return;
+        }
+        AlarmRequest raise = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                .setMemberID(member).setAlarm(AlarmType.CORRUPT).build();
+        propose(RaftEntry.newBuilder().setAlarm(raise).build(), RaftReply::getAlarm).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("raising the CORRUPT alarm for {} failed (retried at the next check): {}", hex(member), e.toString());
+            }
         });
     }
 
@@ -1016,6 +1084,7 @@ public final class EtchServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         timers.shutdownNow();
+        corruptionChecks.shutdownNow();
         defragExecutor.shutdownNow(); // a run under way ends before the backend closes (it holds the database)
         membership.close();
         try {
