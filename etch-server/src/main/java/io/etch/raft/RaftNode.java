@@ -302,8 +302,12 @@ public final class RaftNode implements AutoCloseable {
      * leader and retries on a leader change) and returns its answer.
      */
     public CompletableFuture<byte[]> askLeader(byte[] query) {
-        return forwarder.async().sendReadOnlyNonLinearizable(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)))
-                .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        return answer(forwarder.async().sendReadOnlyNonLinearizable(Message.valueOf(UnsafeByteOperations.unsafeWrap(query))));
+    }
+
+    /** A read-only reply's content, or its failure in etcd's terms; waits at most the request timeout. */
+    private CompletableFuture<byte[]> answer(CompletableFuture<org.apache.ratis.protocol.RaftClientReply> sent) {
+        return sent.orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync((reply, error) -> {
                     if (error != null) {
                         throw new CompletionException(translate(error));
@@ -320,18 +324,8 @@ public final class RaftNode implements AutoCloseable {
      * corruption check's hash) as a Ratis stale read, and returns its answer.
      */
     public CompletableFuture<byte[]> askMember(long memberId, byte[] query) {
-        return forwarder.async().sendStaleRead(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)), 0,
-                        RaftMember.peerId(memberId))
-                .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .handleAsync((reply, error) -> {
-                    if (error != null) {
-                        throw new CompletionException(translate(error));
-                    }
-                    if (!reply.isSuccess()) {
-                        throw new CompletionException(translate(reply.getException()));
-                    }
-                    return reply.getMessage().getContent().toByteArray();
-                }, completions);
+        return answer(forwarder.async().sendStaleRead(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)), 0,
+                RaftMember.peerId(memberId)));
     }
 
     /**
