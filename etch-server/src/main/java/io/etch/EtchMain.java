@@ -125,7 +125,12 @@ public final class EtchMain {
         for (String url : config.listenMetricsUrls()) {
             metricsListeners.add(listener(url, tls.client(), ClientListener.Serves.HTTP));
         }
-        EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners);
+        EtchMember member = EtchMember.startListening(settings, clientListeners, metricsListeners,
+                config.initialCorruptCheck(), e -> {
+                    log.error("failed to start etcd: {}", e.getMessage());
+                    // Off the thread that found it: exit runs the shutdown hook, which closes the member.
+                    new Thread(() -> System.exit(1), "etch-exit").start();
+                });
         java.time.Duration corruptCheck = config.corruptCheckTime();
         if (!corruptCheck.isZero()) {
             member.server().startCorruptionCheck(corruptCheck);

@@ -51,6 +51,17 @@ public final class EtchMember implements AutoCloseable {
      */
     public static EtchMember startListening(ServerSettings settings, List<ClientListener> clientListeners,
                                             List<ClientListener> metricsListeners) throws IOException {
+        return startListening(settings, clientListeners, metricsListeners, false, e -> { });
+    }
+
+    /**
+     * As {@link #startListening(ServerSettings, List, List)}; with {@code initialCorruptCheck}, the
+     * member compares its data with its peers' before it says it serves, and hands a mismatch to
+     * {@code inconsistent} (the launcher exits, as etcd does) instead.
+     */
+    public static EtchMember startListening(ServerSettings settings, List<ClientListener> clientListeners,
+                                            List<ClientListener> metricsListeners, boolean initialCorruptCheck,
+                                            java.util.function.Consumer<Throwable> inconsistent) throws IOException {
         // gRPC handlers and reads run here, never on Netty's event loops.
         int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         ExecutorService executor = Executors.newFixedThreadPool(threads, named("etch-rpc-" + settings.name()));
@@ -69,7 +80,12 @@ public final class EtchMember implements AutoCloseable {
             }
             // Supervisors wait for this line and then connect: say it only once the port listens.
             EtchServer ready = server;
-            server.ready().thenCompose(v -> ready.publishAttributes()).thenRun(() -> {
+            server.ready().thenCompose(v -> initialCorruptCheck ? ready.initialCorruptionCheck()
+                    : java.util.concurrent.CompletableFuture.completedFuture(null)).whenComplete((v, e) -> {
+                        if (e != null) {
+                            inconsistent.accept(e.getCause() != null ? e.getCause() : e);
+                        }
+                    }).thenCompose(v -> ready.publishAttributes()).thenRun(() -> {
                 log.info("published local member to cluster through raft: local-member-id={} cluster-id={} leader={}",
                         EtchServer.hex(settings.memberId()), EtchServer.hex(settings.clusterId()),
                         EtchServer.hex(ready.status().getLeader()));

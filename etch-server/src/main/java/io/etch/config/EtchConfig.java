@@ -130,6 +130,11 @@ public record EtchConfig(
         return electionTimeoutMs / heartbeatIntervalMs;
     }
 
+    /** --experimental-initial-corrupt-check (3.6: the InitialCorruptCheck feature gate). */
+    public boolean initialCorruptCheck() {
+        return Boolean.parseBoolean(extra("experimental-initial-corrupt-check"));
+    }
+
     /** --experimental-corrupt-check-time (3.6: --corrupt-check-time): 0 means no periodic check. */
     public java.time.Duration corruptCheckTime() {
         return GoValues.parseDuration(extra("experimental-corrupt-check-time"));

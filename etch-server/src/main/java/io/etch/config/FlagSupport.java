@@ -78,8 +78,6 @@ final class FlagSupport {
         m.put("log-format", "Etch logs one plain-text line per event");
         // Warned, not refused: etcd's own e2e suite and many deployments turn the initial check on,
         // and a member that will not start is worse than one that skips a check it cannot make yet.
-        m.put("experimental-initial-corrupt-check", "Etch does not compare its store with its peers' at start yet"
-                + " (compare them with etcdctl endpoint hashkv --cluster)");
         m.put("experimental-compact-hash-check-enabled", "Etch's leader does not check its followers' compaction"
                 + " hashes yet (compare members with etcdctl endpoint hashkv --cluster)");
         return m;

@@ -862,23 +862,71 @@ public final class EtchServer implements AutoCloseable {
     public void startCorruptionCheck(Duration every) {
         CorruptionCheck check = new CorruptionCheck(new CorruptionCheck.Member(settings.memberId(), raft::isLeader,
                 () -> members().stream().filter(m -> !m.isLearner()).map(Member::id).toList(), raft::appliedIndex, store,
-                (peer, at) -> raft.askMember(peer, LeaderQuery.newBuilder().setHashCheck(HashCheck.newBuilder()
-                        .setRevision(at[0]).setAppliedIndex(at[1])).build().toByteArray()).thenApply(bytes -> {
-                            LeaderAnswer a;
-                            try {
-                                a = LeaderAnswer.parseFrom(bytes);
-                            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                                throw new CompletionException(EtcdError.INTERNAL.exception());
-                            }
-                            if (a.getAnswerCase() != LeaderAnswer.AnswerCase.HASH_KV) {
-                                throw new CompletionException(errorOf(a.getError()).exception());
-                            }
-                            return a.getHashKv();
-                        }),
+                (peer, at) -> askHash(peer, at[0], at[1]),
                 this::raiseCorrupt));
         long ms = Math.max(1, every.toMillis());
         corruptionChecks.scheduleWithFixedDelay(check::run, ms, ms, TimeUnit.MILLISECONDS);
         log.info("corruption check enabled: every {}", every);
+    }
+
+    /**
+     * etcd's --experimental-initial-corrupt-check, run once this member has caught up and before it
+     * says it serves: its HashKV at its revision against every other voter's at the same revision.
+     * Fails with etcd's "found data inconsistency with peers" when a voter with the same compaction
+     * has another hash; a voter that is behind or unreachable is only logged, as etcd does.
+     */
+    public CompletableFuture<Void> initialCorruptionCheck() {
+        return CompletableFuture.runAsync(() -> {
+            log.info("starting initial corruption check local-member-id={}", hex(settings.memberId()));
+            MvccStore.KvHash own = store.hashKv(0);
+            int mismatches = 0;
+            // All peers at once: one that is not up yet costs one request timeout, not one each.
+            Map<Long, CompletableFuture<HashKVResponse>> answers = new java.util.LinkedHashMap<>();
+            for (Member m : members()) {
+                if (m.id() != settings.memberId() && !m.isLearner()) {
+                    answers.put(m.id(), askHash(m.id(), own.currentRevision(), 0));
+                }
+            }
+            for (Map.Entry<Long, CompletableFuture<HashKVResponse>> answer : answers.entrySet()) {
+                long peer = answer.getKey();
+                try {
+                    HashKVResponse theirs = answer.getValue().join();
+                    if (theirs.getHash() != (int) own.hash()) {
+                        if (theirs.getCompactRevision() == own.compactRevision()) {
+                            log.warn("found different hash values from remote peer local-member-id={} remote-peer-id={}"
+                                    + " revision={} local-hash={} remote-hash={}", hex(settings.memberId()), hex(peer),
+                                    own.currentRevision(), (int) own.hash(), theirs.getHash());
+                            mismatches++;
+                        } else {
+                            log.warn("found different compact revision values from remote peer remote-peer-id={}", hex(peer));
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    log.warn("cannot fetch hash from remote peer remote-peer-id={}: {}", hex(peer), cause.toString());
+                }
+            }
+            if (mismatches > 0) {
+                throw new IllegalStateException(hex(settings.memberId()) + " found data inconsistency with peers");
+            }
+            log.info("initial corruption checking passed; no corruption local-member-id={}", hex(settings.memberId()));
+        }, corruptionChecks);
+    }
+
+    private CompletableFuture<HashKVResponse> askHash(long peer, long revision, long appliedIndex) {
+        return raft.askMember(peer, LeaderQuery.newBuilder().setHashCheck(HashCheck.newBuilder()
+                .setRevision(revision).setAppliedIndex(appliedIndex)).build().toByteArray()).thenApply(bytes -> {
+                    LeaderAnswer a;
+                    try {
+                        a = LeaderAnswer.parseFrom(bytes);
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw new CompletionException(EtcdError.INTERNAL.exception());
+                    }
+                    if (a.getAnswerCase() != LeaderAnswer.AnswerCase.HASH_KV) {
+                        throw new CompletionException(errorOf(a.getError()).exception());
+                    }
+                    return a.getHashKv();
+                });
     }
 
     private void raiseCorrupt(long member) {
